@@ -1,0 +1,1 @@
+"""The ``ballistics`` command line: thin wrappers over the public functions."""

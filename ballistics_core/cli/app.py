@@ -1,0 +1,28 @@
+"""Entry point of the ``ballistics`` command.
+
+Each ``cmd_*`` module adds its commands to ``app``; the command names and their
+output columns are a stable contract documented in the README.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Open ballistic-intelligence engine: read, preprocess, compare, store and search cartridge-case scans.",
+)
+
+from ballistics_core.cli import cmd_scan, cmd_compare, cmd_store, cmd_bench, cmd_demo  # noqa: E402,F401
+
+for _module in (cmd_scan, cmd_compare, cmd_store, cmd_bench, cmd_demo):
+    _module.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Commands: (to be filled)."""
+
+
+def register(app) -> None:
+    pass
