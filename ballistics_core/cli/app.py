@@ -20,6 +20,14 @@ for _module in (cmd_scan, cmd_compare, cmd_store, cmd_bench, cmd_demo):
     _module.register(app)
 
 
+@app.command()
+def version() -> None:
+    """Print the package and algorithm versions."""
+    from ballistics_core import ALGORITHM_VERSION, __version__
+
+    typer.echo(f"ballistics-engine {__version__} (algorithm {ALGORITHM_VERSION})")
+
+
 def main() -> None:
     app()
 

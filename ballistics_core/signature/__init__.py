@@ -1,0 +1,12 @@
+"""Signatures: what the store keeps of a scan and what comparison works on.
+
+A :class:`Signature` holds the preprocessed breech-face surface (for full
+comparison), the unwrapped firing-pin impression where the scan still has one,
+a compact rotation-invariant descriptor for screening, and the provenance that
+makes every later score reproducible (algorithm version, parameter digest,
+SHA-256 of the source file).
+"""
+
+from ballistics_core.signature.model import Signature
+
+__all__ = ["Signature"]
