@@ -14,9 +14,17 @@ app = typer.Typer(
     help="Open ballistic-intelligence engine: read, preprocess, compare, store and search cartridge-case scans.",
 )
 
-from ballistics_core.cli import cmd_scan, cmd_compare, cmd_store, cmd_bench, cmd_demo  # noqa: E402,F401
+from ballistics_core.cli import (  # noqa: E402
+    cmd_bench,
+    cmd_compare,
+    cmd_demo,
+    cmd_preprocess,
+    cmd_scan,
+    cmd_serve,
+    cmd_store,
+)
 
-for _module in (cmd_scan, cmd_compare, cmd_store, cmd_bench, cmd_demo):
+for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_demo):
     _module.register(app)
 
 

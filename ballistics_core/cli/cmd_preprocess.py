@@ -1,0 +1,5 @@
+"""Commands: preprocess (to be filled)."""
+
+
+def register(app) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Commands: serve (to be filled)."""
+
+
+def register(app) -> None:
+    pass
