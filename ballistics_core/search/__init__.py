@@ -1,0 +1,13 @@
+"""Ranked search: tier-1 descriptor screening, tier-2 full comparison, optional Dask execution.
+
+Public API
+----------
+search(store, query, *, top=10, rescore=None, filters=None, exclude=(), tier2=True,
+       executor="local", scheduler_address=None, client=None, compare_params=None) -> SearchResult
+Filters(calibre=None, firing_pin_class=None, jurisdiction=None, date_from=None, date_to=None)
+"""
+
+from ballistics_core.search.engine import DEFAULT_RESCORE, Hit, SearchResult, make_executor, search
+from ballistics_core.search.tier1 import Filters, load_shard, screen, top_k
+
+__all__ = ["search", "SearchResult", "Hit", "Filters", "make_executor", "load_shard", "screen", "top_k", "DEFAULT_RESCORE"]

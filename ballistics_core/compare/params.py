@@ -1,0 +1,94 @@
+"""Comparison parameters, all in physical units (µm, degrees)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ballistics_core.params import DigestMixin
+
+
+@dataclass(frozen=True)
+class CompareParams(DigestMixin):
+    """Every threshold of the registration and cell stages.
+
+    Attributes
+    ----------
+    coarse_spacing_um : float
+        Sampling of the full-circle rotation search.
+    coarse_angle_step_deg : float
+        Angle step of the full-circle search (0-360 degrees).
+    coarse_refine_step_deg : float
+        Angle step of the refinement around the best coarse rotation.
+    coarse_candidates : int
+        Distinct rotation peaks of the coarse search passed on to the cell stage.
+    coarse_peak_separation_deg : float
+        Peaks closer than this are one peak.
+    min_overlap_fraction : float
+        Full-scan offsets whose joint valid area is below this fraction of the
+        smaller scan's valid area are not considered.
+    cell_spacing_um : float
+        Sampling of the cell stage (6.25 µm is the exhaustive, native mode).
+    cell_highpass_um : float
+        Long-wavelength cut-off (Gaussian, ISO 16610-61) applied before the cell
+        stage: waves as long as a cell make neighbouring unrelated cells
+        correlate by chance.
+    cell_size_um : float
+        Side of a square cell (cmcR: an 8 x 8 grid over a 3.4 mm scan, about 425 µm).
+    cell_min_valid_fraction : float
+        Cells with less valid area are not used (cmcR: at most 85 % missing).
+    cell_search_radius_um : float
+        Each cell is searched this far around where the full-scan pose puts it.
+    cell_angle_span_deg, cell_angle_step_deg : float
+        Cell rotations tried around each coarse candidate: +-span in steps.
+    cell_min_overlap_fraction : float
+        A cell offset counts only where this fraction of the cell's valid
+        pixels overlaps valid target pixels.
+    translation_tol_um : float
+        Congruence: a cell's translation within this of the consensus (cmcR: 20 px at 6.25 µm).
+    angle_tol_deg : float
+        Congruence: a cell's rotation within this of the consensus (cmcR: 6 degrees).
+    ccf_threshold : float
+        Congruence: a cell's Pearson r at its chosen offset at least this (cmcR: 0.5).
+    high_cmc_tau : int
+        High-CMC rule (Tong 2015): rotations whose CMC count is within tau of the
+        maximum must lie within ``angle_tol_deg`` of its rotation.
+    """
+
+    coarse_spacing_um: float = 50.0
+    coarse_angle_step_deg: float = 3.0
+    coarse_candidates: int = 3
+    coarse_refine_step_deg: float = 0.5
+    coarse_peak_separation_deg: float = 15.0
+    min_overlap_fraction: float = 0.5
+    cell_spacing_um: float = 12.5
+    cell_highpass_um: float = 150.0
+    cell_size_um: float = 425.0
+    cell_min_valid_fraction: float = 0.15
+    cell_search_radius_um: float = 200.0
+    cell_angle_span_deg: float = 6.0
+    cell_angle_step_deg: float = 1.5
+    cell_min_overlap_fraction: float = 0.6
+    translation_tol_um: float = 125.0
+    angle_tol_deg: float = 6.0
+    ccf_threshold: float = 0.5
+    high_cmc_tau: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("coarse_spacing_um", "coarse_angle_step_deg", "cell_spacing_um", "cell_size_um",
+                     "cell_search_radius_um", "cell_angle_step_deg", "translation_tol_um", "angle_tol_deg"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 < self.min_overlap_fraction <= 1 or not 0 < self.cell_min_overlap_fraction <= 1:
+            raise ValueError("overlap fractions must lie in (0, 1]")
+        if self.coarse_spacing_um < self.cell_spacing_um:
+            raise ValueError("coarse_spacing_um must not be finer than cell_spacing_um")
+
+
+EXHAUSTIVE = CompareParams(
+    coarse_spacing_um=25.0,
+    coarse_angle_step_deg=1.5,
+    coarse_candidates=5,
+    cell_spacing_um=6.25,
+    cell_angle_step_deg=1.0,
+)
+"""Slow reference mode: finer angles and the native 6.25 µm sampling in the cell stage."""

@@ -1,0 +1,171 @@
+"""Full-scan registration: rotation over the full circle, then translation.
+
+Exhibits arrive in any orientation, so the coarse search covers 0-360 degrees
+on a coarse sampling; its best distinct peaks are handed on (and refined by the
+cell stage). A pose maps the moving surface onto the fixed one:
+``p_fixed = R(angle) p_moving + t``, both measured from the image centres, in
+µm, rows down and columns right, angle counter-clockwise as displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ballistics_core.compare import _kernels
+from ballistics_core.compare.geometry import resample_to, rotate_surface, rotation_canvas
+from ballistics_core.compare.ncc import masked_ncc_batch
+from ballistics_core.compare.params import CompareParams
+from ballistics_core.compare.runtime import fft_workers
+
+__all__ = ["Pose", "coarse_rotation_search", "invert_pose", "score_pose"]
+
+# Rotations per FFT batch: bounds the memory of the coarse stage.
+_BATCH = 24
+
+
+@dataclass(frozen=True)
+class Pose:
+    """A rigid alignment of a moving surface onto a fixed one.
+
+    Attributes
+    ----------
+    angle_deg : float
+        Counter-clockwise rotation applied to the moving surface, in [-180, 180).
+    dy_um, dx_um : float
+        Translation of the moving surface's centre from the fixed one's, in µm.
+    r : float
+        Masked Pearson correlation at this pose (at the sampling it was found on).
+    overlap_fraction : float
+        Joint valid area over the smaller surface's valid area.
+    """
+
+    angle_deg: float
+    dy_um: float
+    dx_um: float
+    r: float = float("nan")
+    overlap_fraction: float = float("nan")
+
+
+def wrap_angle(a: float | np.ndarray) -> float | np.ndarray:
+    """Angle in [-180, 180)."""
+    return (np.asarray(a) + 180.0) % 360.0 - 180.0
+
+
+def invert_pose(pose: Pose) -> Pose:
+    """The pose of the fixed surface on the moving one."""
+    t = np.deg2rad(-pose.angle_deg)
+    # p_m = R(-a) (p_f - t); rows down, so the display-CCW rotation matrix has a flipped sign.
+    c, s = np.cos(t), np.sin(t)
+    dy, dx = pose.dy_um, pose.dx_um
+    ry = c * dy - s * dx
+    rx = s * dy + c * dx
+    return Pose(float(wrap_angle(-pose.angle_deg)), float(ry), float(rx), pose.r, pose.overlap_fraction)
+
+
+def _offset_to_translation(idx_i: float, idx_j: float, fixed_shape, moving_shape, spacing_um: float):
+    hf, wf = fixed_shape
+    hm, wm = moving_shape
+    dy = idx_i - (hm - 1)
+    dx = idx_j - (wm - 1)
+    # moving centre lands on fixed pixel (cm + d); translation is relative to the fixed centre
+    ty = (hm - 1) / 2.0 + dy - (hf - 1) / 2.0
+    tx = (wm - 1) / 2.0 + dx - (wf - 1) / 2.0
+    return ty * spacing_um, tx * spacing_um
+
+
+def coarse_rotation_search(
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    *,
+    spacing_um: float,
+    params: CompareParams = CompareParams(),
+    angles_deg: np.ndarray | None = None,
+) -> tuple[list[Pose], np.ndarray, np.ndarray]:
+    """Search rotation (full circle by default) and translation on a coarse sampling.
+
+    Parameters
+    ----------
+    fixed, moving : 2-D ndarray, NaN = invalid, at ``spacing_um``
+    spacing_um : float
+    params : CompareParams
+    angles_deg : 1-D ndarray, optional
+        Rotations to try; default ``0, step, ..., 360 - step``.
+
+    Returns
+    -------
+    poses : list of Pose
+        Up to ``params.coarse_candidates`` distinct peaks, best first.
+    angles_deg, evidence : 1-D ndarrays
+        The evidence (overlap-aware Fisher z) at each rotation tried.
+    """
+    cs = params.coarse_spacing_um
+    f = resample_to(fixed, spacing_um, max(cs, spacing_um))
+    m = resample_to(moving, spacing_um, max(cs, spacing_um))
+    cs = max(cs, spacing_um)
+    if angles_deg is None:
+        angles_deg = np.arange(0.0, 360.0, params.coarse_angle_step_deg)
+    angles_deg = np.asarray(angles_deg, np.float64)
+    canvas = rotation_canvas(m.shape)
+    min_n = params.min_overlap_fraction * min(np.isfinite(f).sum(), np.isfinite(m).sum())
+    n_ang = len(angles_deg)
+    idx = np.empty(n_ang, np.int64)
+    r = np.empty(n_ang)
+    n = np.empty(n_ang)
+    crit = np.empty(n_ang)
+    out_w = None
+    maps = []
+    for start in range(0, n_ang, _BATCH):
+        batch = angles_deg[start : start + _BATCH]
+        stack = np.stack([rotate_surface(m, a, output_shape=canvas) for a in batch])
+        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers())
+        sl = slice(start, start + len(batch))
+        _kernels.best_offsets(ncc, ov, np.full(len(batch), float(min_n)), idx[sl], r[sl], n[sl], crit[sl])
+        out_w = ncc.shape[2]
+        maps.append(ncc)
+    ncc_all = np.concatenate(maps)
+    poses: list[Pose] = []
+    order = np.argsort(-crit)
+    denom = float(min(np.isfinite(f).sum(), np.isfinite(m).sum()))
+    for k in order:
+        if not np.isfinite(crit[k]) or idx[k] < 0:
+            break
+        if any(abs(float(wrap_angle(angles_deg[k] - p.angle_deg))) < params.coarse_peak_separation_deg for p in poses):
+            continue
+        i, j = divmod(int(idx[k]), out_w)
+        di, dj = _kernels.subpixel_peak(ncc_all[k], i, j)
+        ty, tx = _offset_to_translation(i + di, j + dj, f.shape, canvas, cs)
+        poses.append(Pose(float(wrap_angle(angles_deg[k])), ty, tx, float(r[k]), float(n[k] / denom)))
+        if len(poses) >= params.coarse_candidates:
+            break
+    return poses, angles_deg, crit
+
+
+def score_pose(fixed: np.ndarray, moving: np.ndarray, pose: Pose, *, spacing_um: float) -> tuple[float, float]:
+    """Masked Pearson r of the two surfaces at a given pose, and the overlap fraction."""
+    canvas_shape = fixed.shape
+    h, w = moving.shape
+    cy = (h - 1) / 2.0
+    cx = (w - 1) / 2.0
+    # place the moving centre at fixed centre + t
+    out = rotate_surface(moving, pose.angle_deg, output_shape=canvas_shape, center=(cy, cx))
+    sy = pose.dy_um / spacing_um
+    sx = pose.dx_um / spacing_um
+    import cv2
+
+    vals = np.where(np.isfinite(out), out, 0.0).astype(np.float32)
+    wts = np.isfinite(out).astype(np.float32)
+    m = np.float32([[1, 0, sx], [0, 1, sy]])
+    vals = cv2.warpAffine(vals, m, canvas_shape[::-1], flags=cv2.INTER_LINEAR)
+    wts = cv2.warpAffine(wts, m, canvas_shape[::-1], flags=cv2.INTER_LINEAR)
+    ok = (wts >= 0.999) & np.isfinite(fixed)
+    if ok.sum() < 16:
+        return float("nan"), 0.0
+    a = fixed[ok].astype(np.float64)
+    b = (vals[ok] / wts[ok]).astype(np.float64)
+    a -= a.mean()
+    b -= b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    denom = min(np.isfinite(fixed).sum(), np.isfinite(moving).sum())
+    return (float((a * b).sum() / den) if den > 0 else float("nan")), float(ok.sum() / max(denom, 1))

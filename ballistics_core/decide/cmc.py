@@ -1,0 +1,121 @@
+"""Congruence of cells: the CMC count (Song 2013) with the High-CMC rule (Tong 2015)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ballistics_core.compare.cells import CellResults
+
+__all__ = ["CMCResult", "count_cmc"]
+
+
+@dataclass(frozen=True)
+class CMCResult:
+    """Outcome of the congruence test in one direction.
+
+    Attributes
+    ----------
+    count : int
+        Final CMC count (High-CMC where its rotation test passes, else Song's original).
+    method : str
+        "high-cmc" or "original".
+    congruent : (n,) bool
+        Which cells were counted.
+    angle_deg, ty_um, tx_um : float
+        Consensus rotation and translation of the counted cells (NaN if none).
+    cmc_per_angle : (k,) int
+        CMC count at each rotation tried (the CMC-theta curve of Tong 2015).
+    cell_angle_index : (n,) int
+        Rotation index at which each cell was judged.
+    n_cells : int
+        Cells that took part.
+    """
+
+    count: int
+    method: str
+    congruent: np.ndarray
+    angle_deg: float
+    ty_um: float
+    tx_um: float
+    cmc_per_angle: np.ndarray
+    cell_angle_index: np.ndarray
+    n_cells: int
+
+
+def _congruent_at(cells: CellResults, k: int, *, translation_tol_um: float, ccf_threshold: float):
+    ty, tx, r = cells.ty_um[:, k], cells.tx_um[:, k], cells.r[:, k]
+    ok = np.isfinite(r)
+    if not ok.any():
+        return np.zeros(len(r), bool), np.nan, np.nan
+    my, mx = np.median(ty[ok]), np.median(tx[ok])
+    cong = ok & (r >= ccf_threshold) & (np.abs(ty - my) <= translation_tol_um) & (np.abs(tx - mx) <= translation_tol_um)
+    return cong, my, mx
+
+
+def count_cmc(
+    cells: CellResults,
+    *,
+    translation_tol_um: float,
+    angle_tol_deg: float,
+    ccf_threshold: float,
+    high_cmc_tau: int = 1,
+) -> CMCResult:
+    """Count congruent matching cells.
+
+    High-CMC (Tong 2015, as in cmcR): for every rotation, cells whose
+    translation lies within ``translation_tol_um`` of that rotation's median
+    translation and whose r reaches ``ccf_threshold`` are CMCs at that rotation.
+    If every rotation whose count comes within ``high_cmc_tau`` of the maximum lies
+    within ``angle_tol_deg`` of the best rotation, the count is the number of
+    cells that are CMCs at some rotation within ``angle_tol_deg`` of the best.
+    Otherwise the original method (Song 2013) applies: each cell votes with its
+    best-correlating rotation, and cells within the tolerances of the median
+    rotation and translation and above the threshold are counted.
+    """
+    n, k = cells.r.shape
+    if n == 0 or k == 0:
+        return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, np.zeros(k, int), np.zeros(n, int), n)
+    per_angle = np.zeros(k, int)
+    cong_k = np.zeros((n, k), bool)
+    for j in range(k):
+        cong_k[:, j], _, _ = _congruent_at(cells, j, translation_tol_um=translation_tol_um, ccf_threshold=ccf_threshold)
+        per_angle[j] = cong_k[:, j].sum()
+    best = int(np.argmax(per_angle))
+    angles = cells.angles_deg
+    near_max = per_angle >= per_angle[best] - high_cmc_tau
+    if per_angle[best] > 0 and np.all(np.abs(angles[near_max] - angles[best]) <= angle_tol_deg + 1e-9):
+        window = np.abs(angles - angles[best]) <= angle_tol_deg + 1e-9
+        # a cell counts once, judged at the rotation within the window where it correlates best
+        rr = np.where(cong_k & window[None, :], cells.r, -np.inf)
+        cell_k = np.argmax(rr, axis=1)
+        congruent = np.isfinite(rr[np.arange(n), cell_k])
+        method = "high-cmc"
+    else:
+        r_filled = np.where(np.isfinite(cells.r), cells.r, -np.inf)
+        cell_k = np.argmax(r_filled, axis=1)
+        has = np.isfinite(r_filled[np.arange(n), cell_k])
+        if not has.any():
+            return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, per_angle, cell_k, n)
+        th = angles[cell_k]
+        ty = cells.ty_um[np.arange(n), cell_k]
+        tx = cells.tx_um[np.arange(n), cell_k]
+        r = cells.r[np.arange(n), cell_k]
+        mth, my, mx = np.median(th[has]), np.median(ty[has]), np.median(tx[has])
+        congruent = (
+            has
+            & (r >= ccf_threshold)
+            & (np.abs(th - mth) <= angle_tol_deg)
+            & (np.abs(ty - my) <= translation_tol_um)
+            & (np.abs(tx - mx) <= translation_tol_um)
+        )
+        method = "original"
+    idx = np.arange(n)
+    if congruent.any():
+        ang = float(np.median(angles[cell_k[congruent]]))
+        ty_c = float(np.median(cells.ty_um[idx, cell_k][congruent]))
+        tx_c = float(np.median(cells.tx_um[idx, cell_k][congruent]))
+    else:
+        ang = ty_c = tx_c = float("nan")
+    return CMCResult(int(congruent.sum()), method, congruent, ang, ty_c, tx_c, per_angle, cell_k, n)

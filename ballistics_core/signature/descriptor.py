@@ -1,0 +1,214 @@
+"""Compact rotation-invariant descriptor of a breech face, for tier-1 screening.
+
+The breech-face marks are laid out around the firing-pin aperture, and a second
+cartridge fired in the same gun shows them rotated by an arbitrary angle about
+that aperture (the primer, and so the outer crop circle, can sit off-centre
+from it). The descriptor therefore:
+
+1. finds the aperture: a circle fitted to the inner edge of the measured region
+   (falls back to the centre of the measured region when there is no aperture);
+2. samples concentric rings just outside the aperture edge, at fixed distances
+   in micrometres, and takes the Fourier transform of each ring along the angle;
+3. keeps only quantities that a rotation does not change: the log magnitude of
+   each angular harmonic averaged over rings, and the phase *differences*
+   between rings ``d`` apart, ``F_i(k) conj(F_{i+d}(k))`` (a rotation multiplies
+   every ring's harmonic ``k`` by the same phase, which cancels). The cross-ring
+   terms keep the radial layout of the marks that magnitudes alone lose, and
+   are what makes the descriptor discriminative between consecutively made
+   slides (on the 40 Fadul scans, leave-one-out: true mate at rank 1 for 95 %
+   of queries against 39 others with them, versus 30 % for ring magnitudes alone).
+
+Unmeasured points (55-77 % of a processed scan) never enter as zeros into a
+correlation: a ring's spectrum uses only fully measured samples, is normalised
+by the measured fraction, and rings with too few samples contribute nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage as ndi
+from scipy.spatial import ConvexHull, QhullError
+
+from ballistics_core.params import DigestMixin
+
+__all__ = ["DescriptorParams", "compute_descriptor", "descriptor_dimension", "find_aperture"]
+
+
+@dataclass(frozen=True)
+class DescriptorParams(DigestMixin):
+    """Options of :func:`compute_descriptor` (distances in µm).
+
+    Attributes
+    ----------
+    ring_inner_offset_um, ring_outer_offset_um : float
+        The sampled band starts and ends this far outside the aperture edge.
+    n_rings : int
+        Number of concentric rings sampled across the band.
+    n_angles : int
+        Angular samples per ring.
+    n_harmonics : int
+        Angular harmonics kept (1..n_harmonics; harmonic 0 is the ring mean).
+    ring_lags : tuple of int
+        Ring separations ``d`` whose phase differences are kept.
+    min_ring_fraction : float
+        A ring with fewer measured samples than this fraction is skipped.
+    cross_weight : float
+        Weight of the cross-ring block relative to the magnitude block.
+    """
+
+    ring_inner_offset_um: float = 70.0
+    ring_outer_offset_um: float = 620.0
+    n_rings: int = 24
+    n_angles: int = 512
+    n_harmonics: int = 48
+    ring_lags: tuple = (1, 2, 4, 8)
+    min_ring_fraction: float = 0.05
+    cross_weight: float = 3.0
+
+
+def descriptor_dimension(params: DescriptorParams | None = None) -> int:
+    """Length of the vector :func:`compute_descriptor` returns for ``params``."""
+    p = params or DescriptorParams()
+    return p.n_harmonics * (1 + 2 * len(p.ring_lags))
+
+
+def _fit_circle(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:
+    # algebraic (Kasa) fit: linear in (cx, cy, r^2 - cx^2 - cy^2)
+    a = np.c_[2 * x, 2 * y, np.ones_like(x)]
+    c, *_ = np.linalg.lstsq(a, x * x + y * y, rcond=None)
+    cx, cy = c[0], c[1]
+    return float(cy), float(cx), float(np.sqrt(max(c[2] + cx * cx + cy * cy, 0.0)))
+
+
+def _hull_mask(valid: np.ndarray) -> np.ndarray:
+    # hull of the boundary pixels only: much cheaper than skimage's convex_hull_image
+    rim = valid & ~ndi.binary_erosion(valid)
+    pts = np.argwhere(rim).astype(float)
+    try:
+        v = pts[ConvexHull(pts).vertices]
+    except (QhullError, ValueError):
+        return valid.copy()
+    filled = np.zeros(valid.shape, np.uint8)
+    cv2.fillConvexPoly(filled, np.round(v[:, ::-1]).astype(np.int32), 1)
+    return valid | filled.astype(bool)
+
+
+def find_aperture(valid: np.ndarray) -> tuple[float, float, float, bool]:
+    """Centre ``(row, col)`` and radius (pixels) of the firing-pin aperture.
+
+    Parameters
+    ----------
+    valid : (H, W) bool
+        Measured points.
+
+    Returns
+    -------
+    cy, cx, r : float
+    found : bool
+        False when no aperture could be fitted; the centre is then that of the
+        measured region and ``r`` a quarter of its radius.
+    """
+    h, w = valid.shape
+    if valid.sum() < 30:
+        return (h - 1) / 2, (w - 1) / 2, min(h, w) / 8, False
+    # The aperture is the unmeasured area inside the convex hull of the measured
+    # points; this needs no centre guess and also holds for crescent-shaped faces
+    # whose aperture the scan window cuts.
+    hull = _hull_mask(valid)
+    ys, xs = np.nonzero(hull)
+    oy, ox = float(ys.mean()), float(xs.mean())
+    outer = float(np.sqrt(hull.sum() / np.pi))
+    fallback = (oy, ox, outer / 4, False)
+    inside_gap = ~valid & ndi.binary_erosion(hull, iterations=4)
+    edge = valid & ndi.binary_dilation(inside_gap)
+    ey, ex = np.nonzero(edge)
+    if ey.size < 30:
+        return fallback
+    ey = ey.astype(float)
+    ex = ex.astype(float)
+    cy, cx, r = _fit_circle(ey, ex)
+    # dropouts inside the ring also leave edges: trim them away from the circle
+    for _ in range(3):
+        res = np.abs(np.hypot(ey - cy, ex - cx) - r)
+        keep = res < max(3.0, float(np.percentile(res, 60)))
+        if keep.sum() < 30:
+            return fallback
+        cy, cx, r = _fit_circle(ey[keep], ex[keep])
+    if not (0.1 * outer < r < 1.2 * outer) or np.hypot(cy - oy, cx - ox) > outer:
+        return fallback
+    return cy, cx, r, True
+
+
+def compute_descriptor(
+    surface: np.ndarray, *, spacing_um: float, params: DescriptorParams | None = None
+) -> np.ndarray:
+    """Rotation-invariant unit-norm float32 descriptor of a breech-face surface.
+
+    Parameters
+    ----------
+    surface : (H, W) float array
+        Preprocessed breech face, NaN where unmeasured.
+    spacing_um : float
+        Lateral sampling interval.
+    params : DescriptorParams, optional
+
+    Returns
+    -------
+    (D,) float32 ndarray
+        Unit L2 norm (all zeros only if nothing is measured); compare two
+        descriptors with a dot product. ``D = descriptor_dimension(params)``.
+    """
+    p = params or DescriptorParams()
+    s = np.asarray(surface, dtype=np.float64)
+    if s.ndim != 2:
+        raise ValueError(f"surface must be 2-D, got shape {s.shape}")
+    valid = np.isfinite(s)
+    k = p.n_harmonics
+    out = np.zeros(descriptor_dimension(p), np.float32)
+    if valid.sum() < 100:
+        return out
+    cy, cx, r_ap, _ = find_aperture(valid)
+    r0 = r_ap + p.ring_inner_offset_um / spacing_um
+    r1 = r_ap + p.ring_outer_offset_um / spacing_um
+    radii = np.linspace(r0, r1, p.n_rings)
+    theta = np.linspace(0.0, 2 * np.pi, p.n_angles, endpoint=False)
+    yy = cy + radii[:, None] * np.sin(theta)[None]
+    xx = cx + radii[:, None] * np.cos(theta)[None]
+    z = np.where(valid, s, 0.0)
+    ring = ndi.map_coordinates(z, [yy, xx], order=1, mode="constant", cval=0.0)
+    weight = ndi.map_coordinates(valid.astype(np.float64), [yy, xx], order=1, mode="constant", cval=0.0)
+    full = weight > 0.99  # samples interpolated only from measured points
+
+    spectra = np.zeros((p.n_rings, k), complex)
+    for i in range(p.n_rings):
+        m = full[i]
+        frac = m.mean()
+        if frac < p.min_ring_fraction or m.sum() < 2 * k:
+            continue
+        x = np.where(m, ring[i] - ring[i][m].mean(), 0.0)
+        sd = x[m].std()
+        if sd <= 0:
+            continue
+        spectra[i] = np.fft.rfft(x / sd)[1 : k + 1] / np.sqrt(frac * p.n_angles)
+
+    magnitude = np.log1p(np.abs(spectra)).mean(0)
+    magnitude -= magnitude.mean()
+    magnitude /= np.linalg.norm(magnitude) + 1e-12
+    blocks = [magnitude]
+    for d in p.ring_lags:
+        if d >= p.n_rings:
+            blocks.append(np.zeros(2 * k))
+            continue
+        c = spectra[:-d] * np.conj(spectra[d:])
+        c = (c / np.sqrt(np.abs(c) + 1e-9)).mean(0)  # square-root compresses dominant harmonics
+        x = np.concatenate([c.real, c.imag])
+        x /= np.linalg.norm(x) + 1e-12
+        blocks.append(p.cross_weight * x / np.sqrt(len(p.ring_lags)))
+    f = np.concatenate(blocks)
+    norm = np.linalg.norm(f)
+    if norm > 0:
+        out[:] = f / norm
+    return out

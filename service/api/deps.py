@@ -1,0 +1,84 @@
+"""Dependencies every route declares: a database session, the caller, and their scopes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+import jwt
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import SecurityScopes
+from sqlalchemy.orm import Session
+
+from service.core.config import Settings
+from service.core.security import decode_access_token, oauth2_scheme
+from service.models import User
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TokenDep = Annotated[str, Depends(oauth2_scheme)]
+
+
+def get_current_user(
+    security_scopes: SecurityScopes, session: SessionDep, token: TokenDep, settings: SettingsDep
+) -> User:
+    authenticate = (
+        f'Bearer scope="{security_scopes.scope_str}"' if security_scopes.scopes else "Bearer"
+    )
+    unauthorised = HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="could not validate credentials",
+        headers={"WWW-Authenticate": authenticate},
+    )
+    try:
+        payload = decode_access_token(token, secret=settings.secret, algorithm=settings.jwt_algorithm)
+        user_id = int(payload["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError):
+        raise unauthorised from None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise unauthorised
+    # End the read transaction now: on SQLite every transaction holds the write lock,
+    # and a route may do seconds of computing before it next touches the database.
+    session.commit()
+    granted = set(payload.get("scopes", []))
+    missing = [s for s in security_scopes.scopes if s not in granted]
+    if missing:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"missing scope: {' '.join(missing)}",
+            headers={"WWW-Authenticate": authenticate},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Security(get_current_user)]
+
+
+def scoped(*scopes: str):
+    """``Annotated`` type for a caller who holds every scope given."""
+    return Annotated[User, Security(get_current_user, scopes=list(scopes))]
+
+
+CaseReader = scoped("cases:read")
+CaseWriter = scoped("cases:write")
+Uploader = scoped("scans:upload")
+RunReader = scoped("runs:read")
+RunWriter = scoped("runs:write")
+Reviewer = scoped("reviews:write")
+LeadReader = scoped("leads:read")
+LeadWriter = scoped("leads:write")
+HitReader = scoped("hits:read")
+DisclosureRequester = scoped("disclosures:request")
+DisclosureApprover = scoped("disclosures:approve")
+Auditor = scoped("audit:read")
+Admin = scoped("admin")

@@ -1,0 +1,23 @@
+"""All routers under /api."""
+
+from fastapi import APIRouter
+
+from service.api.routes import (
+    audit,
+    cases,
+    disclosures,
+    events,
+    exhibits,
+    hits,
+    jurisdictions,
+    leads,
+    login,
+    reviews,
+    runs,
+    scans,
+    users,
+)
+
+api_router = APIRouter()
+for _module in (login, users, jurisdictions, cases, events, exhibits, scans, runs, reviews, leads, hits, disclosures, audit):
+    api_router.include_router(_module.router)

@@ -1,0 +1,67 @@
+"""User accounts (admins only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from service import audit
+from service.api.deps import Admin, SessionDep
+from service.core.security import hash_password
+from service.models import Agency, Jurisdiction, User
+from service.schemas import UserCreate, UserPublic, UserUpdate
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("", response_model=list[UserPublic])
+def list_users(session: SessionDep, admin: Admin) -> list[User]:
+    users = session.scalars(select(User).order_by(User.id)).all()
+    audit.record(session, admin, "read", "users", "", count=len(users))
+    session.commit()
+    return list(users)
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
+    if session.get(Jurisdiction, body.jurisdiction_id) is None:
+        raise HTTPException(422, detail="unknown jurisdiction")
+    if body.agency_id is not None:
+        agency = session.get(Agency, body.agency_id)
+        if agency is None or agency.jurisdiction_id != body.jurisdiction_id:
+            raise HTTPException(422, detail="agency does not belong to the jurisdiction")
+    user = User(
+        username=body.username,
+        full_name=body.full_name,
+        hashed_password=hash_password(body.password),
+        role=body.role,
+        jurisdiction_id=body.jurisdiction_id,
+        agency_id=body.agency_id,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise HTTPException(409, detail="username already taken") from None
+    audit.record(session, admin, "create", "user", user.id, username=user.username, role=user.role.value)
+    session.commit()
+    return user
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, detail="user not found")
+    changes = body.model_dump(exclude_unset=True)
+    if "password" in changes:
+        user.hashed_password = hash_password(changes.pop("password"))
+        changes["password"] = "changed"
+    for field in ("full_name", "role", "is_active"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    audit.record(session, admin, "update", "user", user.id, **{k: str(v) for k, v in changes.items()})
+    session.commit()
+    return user

@@ -1,0 +1,128 @@
+"""Hash-chained, append-only audit log of every read and change of case data.
+
+Each entry stores ``prev_hash`` and ``hash = sha256(prev_hash + canonical JSON of the
+entry)``. The single ``audit_head`` row holds the tip; appending updates it in the
+same transaction as the change being logged, which serialises appenders on both
+SQLite and PostgreSQL and means an entry exists exactly when its change does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.models import AuditEntry, AuditHead, User
+
+GENESIS = "0" * 64
+
+
+def canonical(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_fields(entry: AuditEntry) -> dict[str, Any]:
+    """What the hash covers: every column except the hashes themselves."""
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "user_id": entry.user_id,
+        "username": entry.username,
+        "jurisdiction_id": entry.jurisdiction_id,
+        "action": entry.action,
+        "resource": entry.resource,
+        "resource_id": entry.resource_id,
+        "detail": entry.detail,
+    }
+
+
+def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(fields)).encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    user: User | None,
+    action: str,
+    resource: str,
+    resource_id: Any = "",
+    /,
+    **detail: Any,
+) -> AuditEntry:
+    """Append one entry; it commits or rolls back with the caller's transaction."""
+    # UPDATE ... RETURNING takes the row lock first, so a concurrent appender waits
+    # and then sees our tip instead of forking the chain.
+    row = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    seq, prev = row.seq, row.hash
+    entry = AuditEntry(
+        seq=seq,
+        at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        user_id=user.id if user else None,
+        username=user.username if user else "",
+        jurisdiction_id=user.jurisdiction_id if user else None,
+        action=action,
+        resource=resource,
+        resource_id=str(resource_id),
+        detail=canonical(detail),
+        prev_hash=prev,
+    )
+    entry.hash = chain_hash(prev, entry_fields(entry))
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash))
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    entries: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "first_broken_seq": self.first_broken_seq,
+            "reason": self.reason,
+        }
+
+
+def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
+    """Walk the chain from the genesis; report the first row that does not link or hash."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.seq != expected_seq:
+                return VerifyReport(False, count, expected_seq, f"entry {expected_seq} is missing")
+            if entry.prev_hash != prev:
+                return VerifyReport(False, count, entry.seq, "prev_hash does not match the previous entry's hash")
+            if chain_hash(prev, entry_fields(entry)) != entry.hash:
+                return VerifyReport(False, count, entry.seq, "contents do not match the stored hash")
+            prev = entry.hash
+            expected_seq += 1
+            count += 1
+        last_seq = rows[-1].seq
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return VerifyReport(False, count, None, "audit head row is missing")
+    if head.seq != count or head.hash != prev:
+        return VerifyReport(
+            False, count, count + 1, f"chain ends at entry {count} but the head records entry {head.seq}"
+        )
+    return VerifyReport(True, count)

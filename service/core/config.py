@@ -1,0 +1,55 @@
+"""Settings read from ``BALLISTICS_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service configuration.
+
+    Every field can be set from the environment with the ``BALLISTICS_`` prefix,
+    e.g. ``BALLISTICS_DATABASE_URL=postgresql+psycopg2://...``.
+    ``jwt_secret`` is required unless ``demo`` is on: a production service must
+    never sign tokens with a secret anybody could read in the source.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BALLISTICS_", extra="ignore")
+
+    database_url: str = "sqlite:///var/ballistics.db"
+    store_dir: Path = Path("var/store")
+    upload_dir: Path = Path("var/uploads")
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: str = "HS256"
+    access_token_minutes: int = 60
+    demo: bool = False
+    # Correlation runs are CPU-bound; more workers than cores only adds contention.
+    job_workers: int = 2
+    max_upload_bytes: int = 256 * 1024 * 1024
+    run_top_k: int = 10
+    # A run flags a hit when its best candidate's log10 likelihood ratio reaches this.
+    hit_log10_lr: float = 2.0
+    # argon2id cost (RFC 9106's second recommended option by default).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+
+    @model_validator(mode="after")
+    def _secret_needed_outside_demo(self) -> "Settings":
+        if self.jwt_secret is None or not self.jwt_secret.get_secret_value():
+            if not self.demo:
+                raise ValueError(
+                    "BALLISTICS_JWT_SECRET must be set (only demo mode may run without one)"
+                )
+            # Demo tokens die with the process, which is what a demo wants.
+            self.jwt_secret = SecretStr(secrets.token_urlsafe(32))
+        return self
+
+    @property
+    def secret(self) -> str:
+        assert self.jwt_secret is not None
+        return self.jwt_secret.get_secret_value()

@@ -1,0 +1,1 @@
+"""Queries and multi-step changes shared by the routes."""

@@ -1,0 +1,171 @@
+"""The one place the service calls the engine: read, sign, store, search.
+
+Everything here is synchronous and CPU-bound; routes call it from FastAPI's thread
+pool and correlation runs from the job workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ballistics_core import ALGORITHM_VERSION
+from ballistics_core.errors import BallisticsError
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked candidate as the service records it."""
+
+    signature_id: str
+    breech_face: float | None
+    firing_pin: float | None
+    fused: float | None
+    log10_lr: float | None
+    decision: str
+    rotation_deg: float | None
+    dx_um: float | None
+    dy_um: float | None
+
+
+class DuplicateSignature(BallisticsError):
+    """The store already holds a signature of this exact file."""
+
+
+class Engine:
+    """Reads uploads into signatures and keeps them in one signature store."""
+
+    algorithm_version = ALGORITHM_VERSION
+
+    def __init__(self, store_dir: Path):
+        self.store_dir = Path(store_dir)
+        self._store = None
+        # Writers take the lock; the store is not promised to be thread-safe for writes.
+        self._lock = threading.RLock()
+
+    # -- reading and signing -----------------------------------------------------------
+
+    def read_scan(self, data: bytes, *, name: str):
+        from ballistics_core.io import read_scan
+
+        return read_scan(data, name=name)
+
+    def make_signature(self, scan):
+        from ballistics_core.signature import make_signature
+
+        return make_signature(scan)
+
+    # -- store ---------------------------------------------------------------------------
+
+    def _writer(self, signature=None):
+        """The one store instance used for writing (created from the first signature)."""
+        from ballistics_core.store import SignatureStore
+        from ballistics_core.store.schema import MANIFEST
+
+        if self._store is None:
+            if (self.store_dir / MANIFEST).is_file():
+                self._store = SignatureStore.open(self.store_dir)
+            elif signature is not None:
+                self._store = SignatureStore.create(
+                    self.store_dir,
+                    params_digest=signature.params_digest,
+                    algorithm_version=signature.algorithm_version,
+                    descriptor_dim=int(np.asarray(signature.descriptor).size),
+                )
+            else:
+                raise BallisticsError(f"no signature store at {self.store_dir} yet")
+        return self._store
+
+    def snapshot(self):
+        """A read-only view of the store as last committed (readers never block the writer)."""
+        from ballistics_core.store import SignatureStore
+
+        return SignatureStore.open(self.store_dir)
+
+    @property
+    def params_digest(self) -> str:
+        with self._lock:
+            return self._writer().params_digest
+
+    def add(self, signature, meta: dict[str, Any]) -> str:
+        """Store ``signature`` with ``meta`` merged into its metadata; returns its id (source SHA-256)."""
+        signature = dataclasses.replace(signature, meta={**dict(signature.meta), **meta})
+        with self._lock:
+            report = self._writer(signature).add([signature])
+        if report.duplicates or not report.added:
+            raise DuplicateSignature("the store already holds a signature of this file")
+        return report.added[0]
+
+    def tombstone(self, signature_id: str, *, reason: str = "upload rolled back") -> None:
+        with self._lock:
+            self._writer().tombstone(signature_id, reason=reason, operator="service")
+
+    def load(self, signature_id: str):
+        return self.snapshot().load_signature(signature_id)
+
+    def count(self) -> int:
+        return len(self.snapshot())
+
+    def search(
+        self, signature, *, top_k: int, exclude: set[str], filters: dict[str, Any], progress: Progress
+    ) -> list[Match]:
+        """Two-tier search of the whole store; ``filters`` uses the store's filter fields."""
+        from ballistics_core.search import Filters, search
+
+        result = search(
+            self.snapshot(),
+            signature,
+            top=top_k,
+            filters=Filters(**filters) if filters else None,
+            exclude=frozenset(exclude),
+            _executor=_ProgressExecutor(progress),
+        )
+        return [
+            Match(
+                signature_id=h.sha256,
+                breech_face=h.breech_face,
+                firing_pin=h.firing_pin,
+                fused=h.fused,
+                log10_lr=h.log10_lr,
+                decision=h.decision,
+                rotation_deg=h.rotation_deg,
+                dx_um=h.translation_um[0] if h.translation_um else None,
+                dy_um=h.translation_um[1] if h.translation_um else None,
+            )
+            for h in result.hits
+        ]
+
+    def close(self) -> None:
+        self._store = None
+
+
+class _ProgressExecutor:
+    """Runs the search's shard tasks in this thread, reporting each finished one.
+
+    The search maps twice (screening every shard, then rescoring the candidates);
+    the first pass counts for the first tenth of the progress.
+    """
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.passes = 0
+
+    def map(self, fn, calls):
+        calls = list(calls)
+        lo, hi = (0.0, 0.1) if self.passes == 0 else (0.1, 0.99)
+        self.passes += 1
+        out = []
+        for i, args in enumerate(calls, start=1):
+            out.append(fn(*args))
+            self.progress(lo + (hi - lo) * i / len(calls))
+        return out
+
+    def close(self) -> None:
+        pass

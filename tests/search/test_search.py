@@ -1,0 +1,112 @@
+"""Ranked search: tier-1 screening, filters, exclusion, shards on Dask, tier-2 rescoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ballistics_core import ALGORITHM_VERSION
+from ballistics_core.errors import ParamsMismatchError
+from ballistics_core.search import Filters, search, top_k
+from ballistics_core.signature.descriptor import descriptor_dimension
+from ballistics_core.store import SignatureStore
+from tests.store.sigs import DIGEST, fadul_truth, real, synth
+
+FADUL = ["Fadul 1-1", "Fadul 1-2", "Fadul 2-1", "Fadul 2-2", "Fadul 3-1", "Fadul 3-2", "Fadul F"]
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory, shared_data):
+    path = tmp_path_factory.mktemp("search") / "s"
+    store = SignatureStore.create(path, params_digest=DIGEST, algorithm_version=ALGORITHM_VERSION,
+                                  descriptor_dim=descriptor_dimension())
+    reals = {n: real(shared_data / "fadul" / f"{n}.x3p") for n in FADUL}
+    # three batches so the store can later be split into shards along segments
+    store.add([reals[n] for n in FADUL[:3]] + [synth(i, calibre="9mm", jurisdiction="NL") for i in range(20)])
+    store.add([reals[n] for n in FADUL[3:5]] + [synth(i, calibre=".40", jurisdiction="DE", date="2020-05-01") for i in range(20, 40)])
+    store.add([reals[n] for n in FADUL[5:]] + [synth(i, calibre="9mm", jurisdiction="DE", date="2023-02-01") for i in range(40, 60)])
+    return path, reals
+
+
+def test_top_k_is_deterministic_with_ties():
+    s = np.array([0.5, 0.9, 0.5, 0.9, 0.1], np.float32)
+    assert top_k(s, 3).tolist() == [1, 3, 0]
+    assert top_k(s, 10).tolist() == [1, 3, 0, 2, 4]
+
+
+def test_tier1_finds_mates_among_distractors(small_store, shared_data):
+    path, reals = small_store
+    truth = fadul_truth(shared_data)
+    for q in ("Fadul 1-1", "Fadul 2-2", "Fadul 3-1"):
+        res = search(path, reals[q], top=5, tier2=False, exclude=[reals[q].source_sha256])
+        assert res.n_screened == len(FADUL) + 60 and res.n_rescored == 0
+        top = [h.candidate for h in res.hits]
+        assert reals[q].meta["source"] not in top
+        assert truth[top[0].removesuffix(".x3p")] == truth[q], (q, top)
+        scores = [h.tier1_score for h in res.hits]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_filters_restrict_candidates(small_store):
+    path, reals = small_store
+    q = reals["Fadul 1-1"]
+    res = search(path, q, top=50, tier2=False, filters=Filters(calibre=".40"))
+    assert len(res.hits) == 20 and all(h.candidate.startswith("synthetic-") for h in res.hits)
+    res = search(path, q, top=50, tier2=False, filters=Filters(jurisdiction="de", date_from="2021-01-01"))
+    assert {int(h.candidate.split("-")[1]) for h in res.hits} == set(range(40, 60))
+
+
+def test_query_with_other_digest_is_refused(small_store):
+    import dataclasses
+
+    path, reals = small_store
+    with pytest.raises(ParamsMismatchError):
+        search(path, dataclasses.replace(reals["Fadul 1-1"], params_digest="ffffffffffffffff"), tier2=False)
+
+
+def test_shards_on_dask_match_in_process(small_store, tmp_path):
+    import shutil
+
+    from distributed import Client, LocalCluster
+
+    path, reals = small_store
+    sharded = tmp_path / "sharded"
+    shutil.copytree(path, sharded)
+    SignatureStore.open(sharded).split(3)
+    q = reals["Fadul 2-1"]
+    one = search(path, q, top=15, tier2=False)
+    local = search(sharded, q, top=15, tier2=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = search(sharded, q, top=15, tier2=False, executor="dask", client=client)
+    assert [h.as_dict() for h in local.hits] == [h.as_dict() for h in one.hits]
+    assert [h.as_dict() for h in dask.hits] == [h.as_dict() for h in local.hits]
+
+
+def _compare_available() -> bool:
+    try:
+        from ballistics_core.compare import compare_signatures  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _compare_available(), reason="ballistics_core.compare.compare_signatures not in the tree yet")
+def test_tier2_rescored_ranking_local_and_dask(small_store, shared_data):
+    from distributed import Client, LocalCluster
+
+    path, reals = small_store
+    truth = fadul_truth(shared_data)
+    q = reals["Fadul 1-2"]
+    res = search(path, q, top=5, rescore=5, exclude=[q.source_sha256])
+    assert res.n_rescored == 5
+    best = res.hits[0]
+    assert truth[best.candidate.removesuffix(".x3p")] == truth["Fadul 1-2"]
+    assert best.fused is not None and best.breech_face is not None and best.log10_lr is not None and best.decision
+    fused = [h.fused for h in res.hits]
+    assert fused == sorted(fused, reverse=True)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = search(path, q, top=5, rescore=5, exclude=[q.source_sha256], executor="dask", client=client)
+    assert [h.as_dict() for h in dask.hits] == [h.as_dict() for h in res.hits]
