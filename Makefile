@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 install: $(STAMP)
 
+# The Focal Point service on 127.0.0.1:8000 with the sample data; prints the demo logins.
 run: install
-	$(VENV)/bin/ballistics demo
+	$(VENV)/bin/ballistics serve --demo --host 127.0.0.1 --port 8000
 
 test: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q

@@ -129,7 +129,7 @@ def run(data: Path, params: PreprocessParams) -> list[dict]:
         corr, n, ang, (dy, dx), ours_al, ref_pad = align(np.array(ours.heights, float), np.array(ref.heights, float))
         a, b = np.isfinite(ours_al), np.isfinite(ref_pad)
         iou = float((a & b).sum() / max((a | b).sum(), 1))
-        name = Path(raw_rel).stem + (" +mask" if use_mask else "")
+        name = Path(raw_rel).stem + (" with-mask" if use_mask else "")
         row = {
             "raw": raw_rel, "reference": ref_rel, "annotation_mask": use_mask,
             "state": ours.meta["preprocess_state"],
@@ -160,7 +160,9 @@ def main() -> None:
         lines.append(f"| {r['raw']} | {r['reference']} | {'yes' if r['annotation_mask'] else 'no'} | "
                      f"{r['corr']:.3f} | {r['iou']:.3f} | {r['rotation_deg']:+.1f} | {r['shift_px']} | {r['seconds']} |")
     (OUT / "preprocess_raw.md").write_text(
-        f"# Raw scans vs reference processing\n\nparams digest `{params.digest()}`\n\n" + "\n".join(lines) + "\n")
+        f"# Raw scans vs reference processing\n\nparams digest `{params.digest()}`; "
+        "corr = Pearson over jointly valid pixels after alignment, IoU of the two breech-face masks.\n\n"
+        + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ class Engine:
     def __init__(self, store_dir: Path):
         self.store_dir = Path(store_dir)
         self._store = None
+        self._reader = None
+        self._reader_lock = threading.Lock()
         # Writers take the lock; the store is not promised to be thread-safe for writes.
         self._lock = threading.RLock()
 
@@ -84,10 +86,19 @@ class Engine:
         return self._store
 
     def snapshot(self):
-        """A read-only view of the store as last committed (readers never block the writer)."""
+        """A read-only view of the store as last committed (readers never block the writer).
+
+        One reader instance is kept and refreshed, so the per-segment indexes it has
+        read stay cached (segments never change once written).
+        """
         from ballistics_core.store import SignatureStore
 
-        return SignatureStore.open(self.store_dir)
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = SignatureStore.open(self.store_dir)
+            else:
+                self._reader.refresh()
+            return self._reader
 
     @property
     def params_digest(self) -> str:
@@ -102,6 +113,12 @@ class Engine:
         if report.duplicates or not report.added:
             raise DuplicateSignature("the store already holds a signature of this file")
         return report.added[0]
+
+    def bulk_add(self, records, *, template) -> int:
+        """Append many records (signatures or ``StoredRecord``) in batches; ``template``
+        fixes the store's parameters if the store does not exist yet. Returns the count added."""
+        with self._lock:
+            return len(self._writer(template).add(records, batch_size=512).added)
 
     def tombstone(self, signature_id: str, *, reason: str = "upload rolled back") -> None:
         with self._lock:
@@ -143,7 +160,7 @@ class Engine:
         ]
 
     def close(self) -> None:
-        self._store = None
+        self._store = self._reader = None
 
 
 class _ProgressExecutor:

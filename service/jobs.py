@@ -43,13 +43,13 @@ class JobRunner:
         self.engine = engine
         self.top_k = top_k
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="run")
-        self.futures: dict[int, Future] = {}
 
-    def submit(self, run_id: int) -> None:
-        self.futures[run_id] = self.pool.submit(self.execute, run_id)
+    def submit(self, run_id: int) -> Future:
+        return self.pool.submit(self.execute, run_id)
 
-    def shutdown(self, wait: bool = True) -> None:
-        self.pool.shutdown(wait=wait, cancel_futures=not wait)
+    def shutdown(self) -> None:
+        """Finish the runs in progress; queued ones stay queued and resume on the next start."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def recover(self) -> None:
         """Pick up after a previous process: resume queued runs, close interrupted ones."""

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            jobs.shutdown(wait=True)
+            jobs.shutdown()
             engine.close()
             db.dispose()
 

@@ -24,12 +24,25 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from service.core.db import Base
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on the way out, also from SQLite (which drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -130,7 +143,7 @@ class User(Base):
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
@@ -146,7 +159,7 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
@@ -183,7 +196,7 @@ class Exhibit(Base):
     calibre: Mapped[str] = mapped_column(String(40), default="")
     # For test fires: the seized firearm they were fired from.
     firearm: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case] = relationship()
 
@@ -196,7 +209,7 @@ class CustodyEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_party: Mapped[str] = mapped_column(String(200), default="")
     to_party: Mapped[str] = mapped_column(String(200), default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
 
@@ -216,7 +229,7 @@ class ScanRecord(Base):
     kind: Mapped[str] = mapped_column(String(20), default="topography")
     signature_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     exhibit: Mapped[Exhibit] = relationship()
 
@@ -234,9 +247,9 @@ class CorrelationRun(Base):
     algorithm_version: Mapped[str] = mapped_column(String(40), default="")
     params_digest: Mapped[str] = mapped_column(String(40), default="")
     n_searched: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     scan: Mapped[ScanRecord] = relationship()
 
@@ -272,7 +285,7 @@ class Review(Base):
     examiner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision, "review_decision"))
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     examiner: Mapped[User] = relationship()
     candidate: Mapped[Candidate] = relationship()
@@ -290,8 +303,8 @@ class Lead(Base):
     identification_review_id: Mapped[int | None] = mapped_column(ForeignKey("review.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     candidate: Mapped[Candidate] = relationship()
 
@@ -304,7 +317,7 @@ class Hit(Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), unique=True)
     case_a_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
     case_b_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case_a: Mapped[Case] = relationship(foreign_keys=[case_a_id])
     case_b: Mapped[Case] = relationship(foreign_keys=[case_b_id])
@@ -328,8 +341,8 @@ class Disclosure(Base):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -1,5 +1,95 @@
-"""Commands: (to be filled)."""
+"""Commands: ``bench retrieval`` and ``bench scale`` (stable output columns).
+
+* ``bench retrieval FOLDER --out ranks.csv``: leave-one-out through the real
+  store and search path; columns ``query,rank,candidate,score`` (names without
+  extension, top 10 per query at least).
+* ``bench scale --sizes 1000,100000 --out scale.csv``: columns
+  ``size,query_seconds,full_compare_seconds,recall_at_10``.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ballistics_core.cli.common import guarded
+from ballistics_core.errors import BallisticsError
+
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks through the real store and search path.")
 
 
-def register(app) -> None:
-    pass
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")
+
+
+def _truth_for(folder: Path) -> dict:
+    """Firearm of each scan (by stem) from a ground_truth.csv beside or above FOLDER, if any."""
+    for cand in (folder / "ground_truth.csv", folder.parent / "ground_truth.csv"):
+        if cand.is_file():
+            with open(cand) as fh:
+                return {Path(r["file"]).stem: r["firearm"] for r in csv.DictReader(fh)}
+    return {}
+
+
+@bench_app.command("retrieval")
+@guarded
+def retrieval(
+    folder: Path = typer.Argument(..., help="Folder of scans."),
+    out: Path = typer.Option(..., "--out", help="CSV: query,rank,candidate,score."),
+    top: int = typer.Option(10, "--top", min=10),
+    rescore: Optional[int] = typer.Option(None, "--rescore", help="Candidates compared in full per query (default: top)."),
+    executor: str = typer.Option("local", "--executor", help="local or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler"),
+    store: Optional[Path] = typer.Option(None, "--store", help="Keep the store here (default: a temporary one)."),
+) -> None:
+    """Leave-one-out retrieval: every scan searched against a store of all the others."""
+    from ballistics_core.cli.cmd_store import signature_of
+    from ballistics_core.search.bench import ingest_files, retrieval as run, scan_files
+
+    files = scan_files(folder)
+    if len(files) < 2:
+        raise BallisticsError(f"{folder} holds fewer than two scans")
+    with tempfile.TemporaryDirectory() as tmp:
+        st, sigs, secs = ingest_files(store or Path(tmp) / "store", files, signature_of)
+        typer.echo(f"ingested {len(sigs)} scans in {secs:.1f}s ({len(sigs) / secs:.2f}/s)")
+        rows = run(st, sigs, out, top=top, rescore=rescore, executor=executor, scheduler_address=scheduler)
+    truth = _truth_for(folder)
+    if truth:
+        firsts = [r for r in rows if r["rank"] == 1]
+        ok = sum(truth.get(r["query"]) == truth.get(r["candidate"]) for r in firsts)
+        typer.echo(f"recall@1 {ok / len(firsts):.3f} ({ok}/{len(firsts)})")
+    typer.echo(f"wrote {out}")
+
+
+@bench_app.command("scale")
+@guarded
+def scale(
+    sizes: str = typer.Option("1000,100000", "--sizes", help="Comma-separated store sizes."),
+    out: Path = typer.Option(..., "--out", help="CSV: size,query_seconds,full_compare_seconds,recall_at_10."),
+    folder: Optional[Path] = typer.Option(None, "--scans", help="Real scans (default: ../shared/data/fadul)."),
+    store_dir: Optional[Path] = typer.Option(None, "--store-dir", help="Reuse/keep the store here (distractors are slow to make)."),
+    rescore: int = typer.Option(10, "--rescore"),
+    tier1_only: bool = typer.Option(False, "--tier1-only", help="Skip the full comparison (screening figures only)."),
+) -> None:
+    """Query time and recall@10 of the real scans among synthetic distractors, per store size."""
+    from ballistics_core.cli.cmd_store import signature_of
+    from ballistics_core.search.bench import scale as run, scan_files, stem
+
+    try:
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise BallisticsError(f"--sizes must be integers separated by commas, got {sizes!r}") from None
+    folder = folder or Path(__file__).resolve().parents[3] / "shared" / "data" / "fadul"
+    files = scan_files(folder)
+    truth = _truth_for(folder)
+    if not files or not truth:
+        raise BallisticsError(f"no scans with ground truth in {folder}")
+    real = {stem(p.name): signature_of(p) for p in files}
+    with tempfile.TemporaryDirectory() as tmp:
+        run(real, truth, size_list, out, store_dir=store_dir or Path(tmp) / "store", rescore=rescore,
+            tier2=not tier1_only, log=typer.echo)
+    typer.echo(f"wrote {out}")

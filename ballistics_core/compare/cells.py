@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import resample_to, rotate_surface, rotation_canvas
-from ballistics_core.compare.ncc import masked_ncc_batch
+from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
+from ballistics_core.compare.ncc import masked_ncc_valid
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.registration import Pose
 from ballistics_core.compare.runtime import fft_workers
@@ -98,15 +98,8 @@ def cut_cells(surface: np.ndarray, *, cell_px: int, min_valid_fraction: float):
     return np.stack(cells), np.array(centers, float), np.array(index, int), np.array(frac)
 
 
-def register_cells(
-    fixed: np.ndarray,
-    moving: np.ndarray,
-    pose: Pose,
-    *,
-    spacing_um: float,
-    params: CompareParams = CompareParams(),
-) -> CellResults:
-    """Register every cell of ``fixed`` in ``moving`` around ``pose``.
+def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: CompareParams) -> CellResults:
+    """Register every cell of a prepared ``fixed`` surface in ``moving_surface`` around ``pose``.
 
     Each cell's offset is chosen by overlap-aware evidence (Fisher z times the
     square root of the overlap) among offsets where at least
@@ -116,18 +109,17 @@ def register_cells(
 
     Parameters
     ----------
-    fixed, moving : 2-D ndarray at ``spacing_um``, NaN = invalid
+    fixed : PreparedSurface
+        Supplies the cells and their template spectra.
+    moving_surface : 2-D ndarray
+        The other surface's ``cell_surface`` (same sampling, NaN = invalid).
     pose : Pose
         Full-scan estimate of the moving surface on the fixed one.
-    spacing_um : float
     params : CompareParams
     """
-    cs = max(params.cell_spacing_um, spacing_um)
-    f = resample_to(fixed, spacing_um, cs)
-    m = resample_to(moving, spacing_um, cs)
-    cell_px = max(8, int(round(params.cell_size_um / cs)))
-    rad = max(1, int(round(params.cell_search_radius_um / cs)))
-    cells, centers_px, grid_index, frac = cut_cells(f, cell_px=cell_px, min_valid_fraction=params.cell_min_valid_fraction)
+    cs = fixed.cell_spacing_um
+    cell_px, rad, side = fixed.cell_px, fixed.radius_px, fixed.region_px
+    cells = fixed.cells
     angles = pose.angle_deg + np.arange(
         -params.cell_angle_span_deg, params.cell_angle_span_deg + 1e-9, params.cell_angle_step_deg
     )
@@ -137,39 +129,38 @@ def register_cells(
     tx = np.full((n, k), np.nan)
     ov = np.zeros((n, k))
     if n:
+        m = moving_surface
         canvas = rotation_canvas(m.shape)
-        side = cell_px + 2 * rad
         pad = side + 1
         tyx = np.array([pose.dy_um, pose.dx_um]) / cs
         centre = (np.array(canvas, float) - 1) / 2.0
         # where each cell's top-left lands in the rotated moving surface, minus the search radius
-        starts = np.rint(centre + centers_px - tyx - (cell_px - 1) / 2.0 - rad).astype(int) + pad
+        starts = np.rint(centre + fixed.cell_centers_px - tyx - (cell_px - 1) / 2.0 - rad).astype(int) + pad
         cell_valid = np.isfinite(cells).reshape(n, -1).sum(axis=1).astype(float)
         min_n = params.cell_min_overlap_fraction * cell_valid
-        lo = cell_px - 1
+        regions = np.empty((k * n, side, side), np.float32)
         for a_i, ang in enumerate(angles):
             rot = np.pad(rotate_surface(m, ang, output_shape=canvas), pad, constant_values=np.nan)
-            regions = np.stack([rot[y : y + side, x : x + side] for y, x in starts])
-            ncc, overlap = masked_ncc_batch(regions, cells, min_overlap=16, dtype=np.float32, workers=fft_workers())
-            # only offsets that keep the cell inside its search region
-            ncc = np.ascontiguousarray(ncc[:, lo : lo + 2 * rad + 1, lo : lo + 2 * rad + 1])
-            overlap = np.ascontiguousarray(overlap[:, lo : lo + 2 * rad + 1, lo : lo + 2 * rad + 1])
-            idx = np.empty(n, np.int64)
-            rr = np.empty(n)
-            nn = np.empty(n)
-            crit = np.empty(n)
-            _kernels.best_offsets(ncc, overlap, min_n, idx, rr, nn, crit)
-            ok = idx >= 0
-            di, dj = np.divmod(np.where(ok, idx, 0), 2 * rad + 1)
-            r[:, a_i] = np.where(ok, rr, np.nan)
-            ov[:, a_i] = np.where(ok, nn, 0)
-            # the cell sits (d - rad) further on than predicted: the supported translation is smaller by that
-            ty[:, a_i] = np.where(ok, (tyx[0] - (di - rad)) * cs, np.nan)
-            tx[:, a_i] = np.where(ok, (tyx[1] - (dj - rad)) * cs, np.nan)
+            for c_i, (y, x) in enumerate(starts):
+                regions[a_i * n + c_i] = rot[y : y + side, x : x + side]
+        spectra = tuple(np.tile(s, (k, 1, 1)) for s in fixed.cell_spectra)
+        ncc, overlap = masked_ncc_valid(regions, spectra, (cell_px, cell_px), min_overlap=16, workers=fft_workers())
+        idx = np.empty(k * n, np.int64)
+        rr = np.empty(k * n)
+        nn = np.empty(k * n)
+        crit = np.empty(k * n)
+        _kernels.best_offsets(ncc, overlap, np.tile(min_n, k), idx, rr, nn, crit)
+        ok = idx >= 0
+        di, dj = np.divmod(np.where(ok, idx, 0), 2 * rad + 1)
+        r = np.where(ok, rr, np.nan).reshape(k, n).T
+        ov = np.where(ok, nn, 0).reshape(k, n).T
+        # the cell sits (d - rad) further on than predicted: the supported translation is smaller by that
+        ty = np.where(ok, (tyx[0] - (di - rad)) * cs, np.nan).reshape(k, n).T
+        tx = np.where(ok, (tyx[1] - (dj - rad)) * cs, np.nan).reshape(k, n).T
     return CellResults(
-        centers_um=centers_px * cs,
-        grid_index=grid_index,
-        valid_fraction=frac,
+        centers_um=fixed.cell_centers_px * cs,
+        grid_index=fixed.cell_grid_index,
+        valid_fraction=fixed.cell_valid_fraction,
         angles_deg=angles,
         r=r,
         ty_um=ty,

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["rotate_surface", "resample_to", "rotation_canvas"]
+__all__ = ["rotate_surface", "rotation_canvas"]
 
 # A bilinear sample is kept only when (almost) all four neighbours were valid, so
 # no invalid point leaks into an interpolated height.
@@ -58,28 +58,4 @@ def rotate_surface(
     out = np.full((oh, ow), np.nan, np.float32)
     ok = rw >= _VALID_WEIGHT
     out[ok] = rv[ok] / rw[ok]
-    return out
-
-
-def resample_to(image: np.ndarray, spacing_um: float, target_spacing_um: float, *, min_valid_fraction: float = 0.5) -> np.ndarray:
-    """Area-average a surface from ``spacing_um`` to a coarser ``target_spacing_um``, NaN-aware.
-
-    A coarse pixel is the mean of the valid fine points under it and is valid
-    only where at least ``min_valid_fraction`` of its area was valid.
-    """
-    image = np.asarray(image, np.float32)
-    if abs(target_spacing_um - spacing_um) < 1e-6 * spacing_um:
-        return image.copy()
-    if target_spacing_um < spacing_um:
-        raise ValueError(f"cannot refine {spacing_um} µm to {target_spacing_um} µm by area averaging")
-    scale = spacing_um / target_spacing_um
-    h, w = image.shape
-    oh, ow = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
-    valid = np.isfinite(image)
-    values = np.where(valid, image, 0.0).astype(np.float32)
-    sv = cv2.resize(values, (ow, oh), interpolation=cv2.INTER_AREA)
-    sw = cv2.resize(valid.astype(np.float32), (ow, oh), interpolation=cv2.INTER_AREA)
-    out = np.full((oh, ow), np.nan, np.float32)
-    ok = sw >= min_valid_fraction
-    out[ok] = sv[ok] / sw[ok]
     return out

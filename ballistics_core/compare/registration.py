@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import resample_to, rotate_surface, rotation_canvas
+from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
 from ballistics_core.compare.ncc import masked_ncc_batch
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.runtime import fft_workers
+from ballistics_core.preprocess.resample import resample
 
-__all__ = ["Pose", "coarse_rotation_search", "invert_pose", "score_pose"]
+__all__ = ["Pose", "coarse_rotation_search", "invert_pose", "refine_rotation", "wrap_angle"]
 
 # Rotations per FFT batch: bounds the memory of the coarse stage.
 _BATCH = 24
@@ -82,16 +83,23 @@ def coarse_rotation_search(
     spacing_um: float,
     params: CompareParams = CompareParams(),
     angles_deg: np.ndarray | None = None,
+    canvas: tuple[int, int] | None = None,
+    max_poses: int | None = None,
 ) -> tuple[list[Pose], np.ndarray, np.ndarray]:
     """Search rotation (full circle by default) and translation on a coarse sampling.
 
     Parameters
     ----------
     fixed, moving : 2-D ndarray, NaN = invalid, at ``spacing_um``
+        Resampled to ``params.coarse_spacing_um`` first if finer.
     spacing_um : float
     params : CompareParams
     angles_deg : 1-D ndarray, optional
         Rotations to try; default ``0, step, ..., 360 - step``.
+    canvas : (h, w), optional
+        Canvas for the rotated moving surface (default: its diagonal).
+    max_poses : int, optional
+        Distinct peaks to return (default ``params.coarse_candidates``).
 
     Returns
     -------
@@ -100,14 +108,13 @@ def coarse_rotation_search(
     angles_deg, evidence : 1-D ndarrays
         The evidence (overlap-aware Fisher z) at each rotation tried.
     """
-    cs = params.coarse_spacing_um
-    f = resample_to(fixed, spacing_um, max(cs, spacing_um))
-    m = resample_to(moving, spacing_um, max(cs, spacing_um))
-    cs = max(cs, spacing_um)
+    cs = max(params.coarse_spacing_um, spacing_um)
+    f = resample(fixed, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
+    m = resample(moving, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
     if angles_deg is None:
         angles_deg = np.arange(0.0, 360.0, params.coarse_angle_step_deg)
     angles_deg = np.asarray(angles_deg, np.float64)
-    canvas = rotation_canvas(m.shape)
+    canvas = canvas or rotation_canvas(m.shape)
     min_n = params.min_overlap_fraction * min(np.isfinite(f).sum(), np.isfinite(m).sum())
     n_ang = len(angles_deg)
     idx = np.empty(n_ang, np.int64)
@@ -137,35 +144,24 @@ def coarse_rotation_search(
         di, dj = _kernels.subpixel_peak(ncc_all[k], i, j)
         ty, tx = _offset_to_translation(i + di, j + dj, f.shape, canvas, cs)
         poses.append(Pose(float(wrap_angle(angles_deg[k])), ty, tx, float(r[k]), float(n[k] / denom)))
-        if len(poses) >= params.coarse_candidates:
+        if len(poses) >= (max_poses or params.coarse_candidates):
             break
     return poses, angles_deg, crit
 
 
-def score_pose(fixed: np.ndarray, moving: np.ndarray, pose: Pose, *, spacing_um: float) -> tuple[float, float]:
-    """Masked Pearson r of the two surfaces at a given pose, and the overlap fraction."""
-    canvas_shape = fixed.shape
-    h, w = moving.shape
-    cy = (h - 1) / 2.0
-    cx = (w - 1) / 2.0
-    # place the moving centre at fixed centre + t
-    out = rotate_surface(moving, pose.angle_deg, output_shape=canvas_shape, center=(cy, cx))
-    sy = pose.dy_um / spacing_um
-    sx = pose.dx_um / spacing_um
-    import cv2
-
-    vals = np.where(np.isfinite(out), out, 0.0).astype(np.float32)
-    wts = np.isfinite(out).astype(np.float32)
-    m = np.float32([[1, 0, sx], [0, 1, sy]])
-    vals = cv2.warpAffine(vals, m, canvas_shape[::-1], flags=cv2.INTER_LINEAR)
-    wts = cv2.warpAffine(wts, m, canvas_shape[::-1], flags=cv2.INTER_LINEAR)
-    ok = (wts >= 0.999) & np.isfinite(fixed)
-    if ok.sum() < 16:
-        return float("nan"), 0.0
-    a = fixed[ok].astype(np.float64)
-    b = (vals[ok] / wts[ok]).astype(np.float64)
-    a -= a.mean()
-    b -= b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    denom = min(np.isfinite(fixed).sum(), np.isfinite(moving).sum())
-    return (float((a * b).sum() / den) if den > 0 else float("nan")), float(ok.sum() / max(denom, 1))
+def refine_rotation(
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    pose: Pose,
+    *,
+    spacing_um: float,
+    params: CompareParams = CompareParams(),
+    canvas: tuple[int, int] | None = None,
+) -> Pose:
+    """Refine a coarse pose's rotation on a finer angle grid (same sampling)."""
+    half = params.coarse_angle_step_deg
+    angles = pose.angle_deg + np.arange(-half, half + 1e-9, params.coarse_refine_step_deg)
+    refined, _, _ = coarse_rotation_search(
+        fixed, moving, spacing_um=spacing_um, params=params, angles_deg=angles, canvas=canvas, max_poses=1
+    )
+    return refined[0] if refined and refined[0].r >= pose.r else pose

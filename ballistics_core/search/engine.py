@@ -72,24 +72,46 @@ def _unpack(d: dict):
 
 
 # ---- shard tasks -----------------------------------------------------------------------------
+_STORES: dict[str, SignatureStore] = {}
+_STORES_LOCK = __import__("threading").Lock()
+
+
+def _open_store(path: str) -> SignatureStore:
+    """A per-process store object, refreshed when the manifest moves on, so that
+    segment indexes and the catalog are read once per process, not once per task."""
+    fresh = SignatureStore.open(path)
+    with _STORES_LOCK:
+        cached = _STORES.get(path)
+        if cached is None or cached.store_id != fresh.store_id:
+            _STORES[path] = fresh
+            return fresh
+        if cached.generation != fresh.generation:
+            cached.refresh()
+        return cached
+
+
 def screen_shard(store_path: str, shard: int, descriptor: np.ndarray, k: int,
-                 filters: Filters | None, exclude: frozenset) -> list[tuple[float, str]]:
-    store = SignatureStore.open(store_path)
-    return screen(load_shard(store, shard), descriptor, k, filters=filters, exclude=exclude)
+                 filters: Filters | None, exclude: frozenset) -> tuple[int, list[tuple[float, str, int]]]:
+    """(live rows screened, top ``k`` as (score, sha256, shard)) of one shard."""
+    store = _open_store(store_path)
+    index = load_shard(store, shard)
+    names = index.columns["name"]
+    return index.n_live, [(s, sha, shard, str(names[index.row_of(sha)]))
+                          for s, sha in screen(index, descriptor, k, filters=filters, exclude=exclude)]
 
 
-def rescore_shard(store_path: str, query: dict, candidates: list[tuple[float, str]],
+def rescore_shard(store_path: str, query: dict, candidates: list[tuple[float, str, str]],
                   compare_params: Any = None) -> list[dict]:
     from ballistics_core.compare import compare_signatures
 
-    store = SignatureStore.open(store_path)
+    store = _open_store(store_path)
     q = _unpack(query)
     out = []
-    for tier1, sha in candidates:
+    for tier1, sha, name in candidates:
         cand = store.load_signature(sha)
         c = compare_signatures(q, cand, params=compare_params)
         out.append({
-            "sha256": sha, "candidate": store.name_of(sha), "tier1_score": tier1,
+            "sha256": sha, "candidate": name, "tier1_score": tier1,
             "breech_face": _f(getattr(c, "breech_face_score", None)),
             "firing_pin": _f(getattr(c, "firing_pin_score", None)),
             "fused": _f(c.score), "log10_lr": _f(getattr(c, "log10_lr", None)),
@@ -192,17 +214,17 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
         t0 = time.perf_counter()
         desc = np.asarray(query.descriptor, np.float32)
         per_shard = ex.map(screen_shard, [(path, s, desc, k, filters, exclude) for s in range(st.n_shards)])
-        pooled = sorted((c for part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k]
+        n_screened = sum(n for n, _ in per_shard)
+        pooled = sorted((c for _, part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k]
         timings["tier1_s"] = time.perf_counter() - t0
-        n_screened = len(st)
         if not tier2:
-            hits = [Hit(rank=i + 1, sha256=sha, candidate=st.name_of(sha), tier1_score=s) for i, (s, sha) in enumerate(pooled[:top])]
+            hits = [Hit(rank=i + 1, sha256=sha, candidate=name, tier1_score=s)
+                    for i, (s, sha, _, name) in enumerate(pooled[:top])]
             return SearchResult(hits, n_screened, 0, st.params_digest, st.algorithm_version, timings)
         t1 = time.perf_counter()
-        cat = st.catalog()
         groups: dict[int, list] = {}
-        for c in pooled:
-            groups.setdefault(cat[c[1]].shard, []).append(c)
+        for score, sha, shard, name in pooled:
+            groups.setdefault(shard, []).append((score, sha, name))
         packed = _pack(query)
         rows = ex.map(rescore_shard, [(path, packed, cands, compare_params) for _, cands in sorted(groups.items())])
         timings["tier2_s"] = time.perf_counter() - t1

@@ -81,6 +81,7 @@ class SignatureStore:
             "n_shards": int(n_shards),
             "segments": [],
             "generation": 0,
+            "store_id": uuid.uuid4().hex,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         write_json_atomic(path / MANIFEST, manifest)
@@ -121,6 +122,10 @@ class SignatureStore:
     @property
     def n_shards(self) -> int:
         return int(self._manifest["n_shards"])
+
+    @property
+    def store_id(self) -> str:
+        return str(self._manifest.get("store_id", ""))
 
     @property
     def generation(self) -> int:

@@ -43,3 +43,16 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def load_all_models() -> None:
+    """Import every module of the service so all tables are on ``Base.metadata``
+    (models live in ``service.models`` and in feature packages such as ``service.intel``)."""
+    import importlib
+    import pkgutil
+
+    import service
+
+    for info in pkgutil.walk_packages(service.__path__, "service."):
+        if not info.name.startswith("service.migrations"):
+            importlib.import_module(info.name)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from service import models  # noqa: F401  (registers the tables on Base.metadata)
-from service.core.db import Base, make_engine
+from service.core.db import Base, load_all_models, make_engine
 
 config = context.config
+if "connection" not in config.attributes:  # by hand (e.g. autogenerate): every table must be known
+    load_all_models()
 target_metadata = Base.metadata
 
 

@@ -110,3 +110,21 @@ def test_tier2_rescored_ranking_local_and_dask(small_store, shared_data):
             Client(cluster) as client:
         dask = search(path, q, top=5, rescore=5, exclude=[q.source_sha256], executor="dask", client=client)
     assert [h.as_dict() for h in dask.hits] == [h.as_dict() for h in res.hits]
+
+
+def test_shard_index_follows_appends_and_tombstones(tmp_path):
+    from ballistics_core.search import load_shard
+
+    store = SignatureStore.create(tmp_path / "s", params_digest=DIGEST, algorithm_version=ALGORITHM_VERSION,
+                                  descriptor_dim=descriptor_dimension())
+    store.add([synth(i) for i in range(5)])
+    first = load_shard(store, 0)
+    assert first.matrix.shape == (5, descriptor_dimension())
+    store.add([synth(i) for i in range(5, 8)])
+    store.tombstone(synth(2).source_sha256, reason="test")
+    grown = load_shard(SignatureStore.open(tmp_path / "s"), 0)
+    assert grown.matrix.shape[0] == 8 and grown.matrix.flags.c_contiguous
+    np.testing.assert_array_equal(grown.matrix[:5], first.matrix)
+    assert grown.alive.tolist() == [True, True, False, True, True, True, True, True]
+    res = search(tmp_path / "s", synth(2), top=8, tier2=False)
+    assert synth(2).source_sha256 not in {h.sha256 for h in res.hits} and len(res.hits) == 7

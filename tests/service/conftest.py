@@ -141,10 +141,11 @@ class Service:
     settings: Settings
     passwords: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, dict] = field(default_factory=dict)
+    live_app: object = None  # set when ``client`` talks to a LiveServer over HTTP
 
     @property
     def app(self):
-        return self.client.app
+        return self.live_app or self.client.app
 
     def as_(self, username: str) -> dict[str, str]:
         if username not in self.tokens:

@@ -1,0 +1,56 @@
+"""Registration of one pair of prepared surfaces, in both directions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ballistics_core.compare.cells import CellResults, register_cells
+from ballistics_core.compare.params import CompareParams
+from ballistics_core.compare.prepare import PreparedSurface
+from ballistics_core.compare.registration import Pose, coarse_rotation_search, invert_pose, refine_rotation
+
+__all__ = ["PairRegistration", "register_pair"]
+
+
+@dataclass(frozen=True, eq=False)
+class PairRegistration:
+    """Everything the decide stage needs about one pair.
+
+    Attributes
+    ----------
+    pose : Pose
+        Best full-scan pose of B on A (refined rotation, coarse sampling).
+    candidates : list of Pose
+        Distinct coarse peaks, best first.
+    cells_ab : CellResults
+        Cells of A searched in B.
+    cells_ba : CellResults
+        Cells of B searched in A (around the inverse pose).
+    """
+
+    pose: Pose
+    candidates: list
+    cells_ab: CellResults
+    cells_ba: CellResults
+
+
+def register_pair(a: PreparedSurface, b: PreparedSurface, *, params: CompareParams = CompareParams()) -> PairRegistration:
+    """Full-circle rotation search, rotation refinement, then cells both ways.
+
+    Parameters
+    ----------
+    a, b : PreparedSurface
+        Made with the same ``params`` (their digests must match).
+    params : CompareParams
+    """
+    if a.params_digest != params.digest() or b.params_digest != params.digest():
+        raise ValueError("prepared surfaces were made with other comparison parameters")
+    cands, _, _ = coarse_rotation_search(
+        a.coarse, b.coarse, spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas
+    )
+    if not cands:
+        cands = [Pose(0.0, 0.0, 0.0, float("nan"), 0.0)]
+    pose = refine_rotation(a.coarse, b.coarse, cands[0], spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas)
+    cells_ab = register_cells(a, b.cell_surface, pose, params=params)
+    cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params)
+    return PairRegistration(pose=pose, candidates=cands, cells_ab=cells_ab, cells_ba=cells_ba)

@@ -1,0 +1,112 @@
+"""Per-scan work done once and shared by every comparison the scan takes part in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ballistics_core.compare.cells import cut_cells
+from ballistics_core.compare.ncc import template_spectra
+from ballistics_core.compare.params import CompareParams
+from ballistics_core.compare.runtime import fft_workers
+from ballistics_core.errors import ScanContentError
+from ballistics_core.preprocess.filters import bandpass
+from ballistics_core.preprocess.resample import resample
+
+__all__ = ["PreparedSurface", "prepare_surface"]
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedSurface:
+    """A surface ready for comparison at the samplings the stages use.
+
+    Attributes
+    ----------
+    coarse : 2-D float32
+        Surface at ``coarse_spacing_um`` for the full-circle rotation search.
+    coarse_canvas : (h, w)
+        Canvas that holds ``coarse`` at any rotation about its centre.
+    cell_surface : 2-D float32
+        High-passed surface at ``cell_spacing_um`` (cells are searched in it).
+    cells, cell_centers_px, cell_grid_index, cell_valid_fraction
+        The cell grid cut from ``cell_surface`` (see :func:`cut_cells`).
+    cell_spectra : tuple of ndarrays
+        Template spectra of the cells for search regions of ``region_px``.
+    """
+
+    spacing_um: float
+    coarse: np.ndarray
+    coarse_spacing_um: float
+    coarse_canvas: tuple[int, int]
+    cell_surface: np.ndarray
+    cell_spacing_um: float
+    cell_px: int
+    radius_px: int
+    region_px: int
+    cells: np.ndarray
+    cell_centers_px: np.ndarray
+    cell_grid_index: np.ndarray
+    cell_valid_fraction: np.ndarray
+    cell_spectra: tuple
+    params_digest: str
+
+
+def _canvas(surface: np.ndarray) -> tuple[int, int]:
+    # The breech face is a disc or ring: its rotations stay inside the circle that
+    # holds its valid points, usually far smaller than the diagonal.
+    ys, xs = np.nonzero(np.isfinite(surface))
+    h, w = surface.shape
+    rmax = np.sqrt((ys - (h - 1) / 2.0) ** 2 + (xs - (w - 1) / 2.0) ** 2).max()
+    d = 2 * int(np.ceil(rmax)) + 3
+    return d, d
+
+
+def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: CompareParams = CompareParams()) -> PreparedSurface:
+    """Resample, filter and cut a surface for :func:`ballistics_core.compare.compare_prepared`.
+
+    Parameters
+    ----------
+    surface : 2-D ndarray
+        Preprocessed breech face at ``spacing_um``, NaN outside.
+    spacing_um : float
+    params : CompareParams
+
+    Raises
+    ------
+    ScanContentError
+        If too little of the surface is valid to compare.
+    """
+    surface = np.asarray(surface, np.float32)
+    if np.isfinite(surface).sum() < 100:
+        raise ScanContentError("surface has fewer than 100 measured points; nothing to compare")
+    cs = max(params.coarse_spacing_um, spacing_um)
+    coarse = resample(surface, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
+    if np.isfinite(coarse).sum() < 16:
+        raise ScanContentError("surface too small for the coarse rotation search")
+    ls = max(params.cell_spacing_um, spacing_um)
+    cell_surface = resample(surface, spacing_um=spacing_um, target_spacing_um=ls)
+    cell_surface = bandpass(cell_surface, spacing_um=ls, short_cutoff_um=None, long_cutoff_um=params.cell_highpass_um)
+    cell_surface = cell_surface.astype(np.float32)
+    cell_px = max(8, int(round(params.cell_size_um / ls)))
+    rad = max(1, int(round(params.cell_search_radius_um / ls)))
+    region = cell_px + 2 * rad
+    cells, centers, index, frac = cut_cells(cell_surface, cell_px=cell_px, min_valid_fraction=params.cell_min_valid_fraction)
+    spectra = template_spectra(cells, (region, region), dtype=np.float32, workers=fft_workers()) if len(cells) else ()
+    return PreparedSurface(
+        spacing_um=float(spacing_um),
+        coarse=coarse,
+        coarse_spacing_um=cs,
+        coarse_canvas=_canvas(coarse),
+        cell_surface=cell_surface,
+        cell_spacing_um=ls,
+        cell_px=cell_px,
+        radius_px=rad,
+        region_px=region,
+        cells=cells,
+        cell_centers_px=centers,
+        cell_grid_index=index,
+        cell_valid_fraction=frac,
+        cell_spectra=spectra,
+        params_digest=params.digest(),
+    )

@@ -1,0 +1,168 @@
+"""Retrieval and scale benchmarks through the real store and search path."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ballistics_core.search.engine import search
+from ballistics_core.store import SignatureStore, StoredRecord
+
+SCAN_SUFFIXES = (".x3p", ".png", ".tif", ".tiff")
+
+
+def scan_files(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in SCAN_SUFFIXES)
+
+
+def stem(name: str) -> str:
+    return Path(name).stem
+
+
+def ingest_files(store_path: Path, files: Sequence[Path], make: Callable) -> tuple[SignatureStore, dict, float]:
+    """Signatures of ``files`` added to a store at ``store_path``; returns (store, {stem: signature}, seconds)."""
+    t0 = time.perf_counter()
+    sigs = {stem(p.name): make(p) for p in files}
+    first = next(iter(sigs.values()))
+    if (store_path / "manifest.json").exists():
+        st = SignatureStore.open(store_path)
+    else:
+        st = SignatureStore.create(store_path, params_digest=first.params_digest,
+                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+    st.add(sigs.values())
+    return st, sigs, time.perf_counter() - t0
+
+
+def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, rescore: int | None = None,
+              executor: str = "local", client=None, scheduler_address: str | None = None,
+              tier2: bool = True) -> list[dict]:
+    """Leave-one-out: each signature searched against the store without itself; writes query,rank,candidate,score."""
+    from ballistics_core.search.engine import make_executor
+
+    ex = make_executor(executor, client=client, scheduler_address=scheduler_address)
+    rows = []
+    try:
+        for name, sig in sigs.items():
+            res = search(store, sig, top=top, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2, _executor=ex)
+            for h in res.hits:
+                rows.append({"query": name, "rank": h.rank, "candidate": stem(h.candidate),
+                             "score": h.fused if h.fused is not None else h.tier1_score})
+    finally:
+        ex.close()
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["query", "rank", "candidate", "score"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({**r, "score": f"{r['score']:.6f}"})
+    return rows
+
+
+def distractor_descriptors(seeds: range, cache: Path | None = None) -> np.ndarray:
+    """Descriptors of synthetic faces ``seeds`` (computed, or read from an .npy cache of seeds from 0)."""
+    from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_surface
+
+    if cache is not None and Path(cache).exists():
+        have = np.load(cache, mmap_mode="r")
+        if seeds.stop <= have.shape[0]:
+            return np.array(have[seeds.start:seeds.stop])
+    return np.stack([compute_descriptor(synthetic_surface(s), spacing_um=SYNTHETIC_SPACING_UM) for s in seeds])
+
+
+def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, batch: int = 512,
+                    progress: Callable | None = None, cache: Path | None = None) -> float:
+    """Grow ``store`` to ``upto`` live signatures with synthetic distractors; returns seconds spent.
+
+    Distractor rows keep their descriptor and generator seed, not the surface,
+    which is regenerated when a full comparison needs it.
+    """
+    import hashlib
+
+    from ballistics_core.signature.model import Signature
+    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_spec
+
+    t0 = time.perf_counter()
+    n = len(store)
+    seed = start_seed + _n_synthetic(store)
+    while n < upto:
+        m = min(batch, upto - n)
+        desc = distractor_descriptors(range(seed, seed + m), cache)
+        recs = [StoredRecord(Signature(
+                    surface=np.zeros((0, 0), np.float32), spacing_um=SYNTHETIC_SPACING_UM, descriptor=desc[i],
+                    algorithm_version=store.algorithm_version, params_digest=store.params_digest,
+                    source_sha256=hashlib.sha256(f"synthetic:{s}:{SYNTHETIC_SPACING_UM!r}".encode()).hexdigest(),
+                    meta={"source": f"synthetic-{s}", "synthetic": True}),
+                    synthetic=synthetic_spec(s)) for i, s in enumerate(range(seed, seed + m))]
+        rep = store.add(recs, batch_size=batch)
+        n += len(rep.added)
+        seed += m
+        if progress:
+            progress(n)
+    return time.perf_counter() - t0
+
+
+def _n_synthetic(store: SignatureStore) -> int:
+    return sum(1 for s in store.segments for name in store.segment_index(s["file"]).name if name.startswith("synthetic-"))
+
+
+def store_bytes(store: SignatureStore) -> int:
+    return sum((store.path / s["file"]).stat().st_size for s in store.segments)
+
+
+def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, store_dir: Path,
+          rescore: int = 10, tier2: bool = True, n_full_compare: int = 10, log: Callable = print,
+          cache: Path | None = None) -> list[dict]:
+    """Query time, full-comparison time and recall@10 of the real scans among distractors, per store size.
+
+    ``recall@10``: fraction of real queries with at least one true mate in their top 10.
+    """
+    store_path = Path(store_dir)
+    if (store_path / "manifest.json").exists():
+        st = SignatureStore.open(store_path)
+    else:
+        first = next(iter(real_sigs.values()))
+        st = SignatureStore.create(store_path, params_digest=first.params_digest,
+                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+    st.add(real_sigs.values())
+    full_times = []
+    if tier2:
+        from ballistics_core.compare import compare_signatures
+
+        names = sorted(real_sigs)
+        for i in range(n_full_compare):
+            a, b = real_sigs[names[i % len(names)]], real_sigs[names[(i * 7 + 3) % len(names)]]
+            t = time.perf_counter()
+            compare_signatures(a, b)
+            full_times.append(time.perf_counter() - t)
+    results = []
+    for size in sorted(sizes):
+        before = len(st)
+        secs = add_distractors(st, size, progress=lambda n: log(f"  store at {n}") if n % 10240 < 512 else None,
+                               cache=cache)
+        added = len(st) - before
+        if added:
+            log(f"size {size}: added {added} distractors at {added / secs:.0f}/s")
+        st.refresh()
+        times, hits = [], 0
+        for name, sig in real_sigs.items():
+            t = time.perf_counter()
+            res = search(st, sig, top=10, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2)
+            times.append(time.perf_counter() - t)
+            hits += any(labels.get(stem(h.candidate)) == labels[name] for h in res.hits[:10])
+        row = {"size": len(st), "query_seconds": statistics.median(times),
+               "full_compare_seconds": statistics.median(full_times) if full_times else float("nan"),
+               "recall_at_10": hits / len(real_sigs)}
+        log(f"size {row['size']}: query {row['query_seconds']:.4f}s, recall@10 {row['recall_at_10']:.3f}, "
+            f"store {store_bytes(st) / len(st) / 1024:.1f} KiB/signature on disk")
+        results.append(row)
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["size", "query_seconds", "full_compare_seconds", "recall_at_10"])
+        w.writeheader()
+        for r in results:
+            w.writerow(r)
+    return results

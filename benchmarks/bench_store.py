@@ -1,0 +1,172 @@
+"""Store and search benchmarks (figures for the report; not part of the test suite).
+
+    python benchmarks/bench_store.py cache --n 100000          # distractor descriptors -> /tmp cache (slow: ~30 ms each)
+    python benchmarks/bench_store.py tier1 --max 1000000       # tier-1 query time 1k..1M vs a plain numpy pass
+    python benchmarks/bench_store.py store --sizes 1000,10000,100000   # ingest rate, bytes/signature, tier-1 recall@10
+
+Results go to benchmarks/results/store/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+OUT = REPO / "benchmarks" / "results" / "store"
+CACHE = Path(tempfile.gettempdir()) / "ballistics-distractor-descriptors.npy"
+FADUL = REPO.parent / "shared" / "data" / "fadul"
+
+
+def cmd_cache(args) -> None:
+    from ballistics_core.search.bench import distractor_descriptors
+
+    have = np.load(CACHE) if CACHE.exists() else np.zeros((0, 432), np.float32)
+    t0 = time.perf_counter()
+    start = have.shape[0]
+    while have.shape[0] < args.n:
+        s = have.shape[0]
+        chunk = distractor_descriptors(range(s, min(s + 2000, args.n)))
+        have = np.concatenate([have, chunk])
+        np.save(CACHE.with_suffix(".tmp.npy"), have)
+        Path(CACHE.with_suffix(".tmp.npy")).replace(CACHE)
+        rate = (have.shape[0] - start) / (time.perf_counter() - t0)
+        print(f"{have.shape[0]} descriptors ({rate:.1f}/s)", flush=True)
+
+
+def real_signatures():
+    """Fadul signatures: the pipeline's make_signature when present, else the processed surface as read."""
+    from ballistics_core import ALGORITHM_VERSION
+    from ballistics_core.io import read_scan
+    from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
+    from ballistics_core.signature.model import Signature
+
+    try:
+        from ballistics_core.signature import make_signature
+    except ImportError:
+        make_signature = None
+    out = {}
+    for p in sorted(FADUL.glob("*.x3p")):
+        scan = read_scan(p)
+        if make_signature is not None:
+            out[p.stem] = make_signature(scan)
+        else:
+            out[p.stem] = Signature(surface=scan.heights, spacing_um=scan.spacing_um,
+                                    descriptor=compute_descriptor(scan.heights, spacing_um=scan.spacing_um),
+                                    algorithm_version=ALGORITHM_VERSION, params_digest=DescriptorParams().digest(),
+                                    source_sha256=scan.meta["sha256"], meta=dict(scan.meta))
+    return out, make_signature is not None
+
+
+def labels():
+    with open(FADUL.parent / "ground_truth.csv") as fh:
+        return {Path(r["file"]).stem: r["firearm"] for r in csv.DictReader(fh)}
+
+
+def cmd_store(args) -> None:
+    from ballistics_core.search import search
+    from ballistics_core.search.bench import add_distractors, stem, store_bytes
+    from ballistics_core.store import SignatureStore
+
+    t0 = time.perf_counter()
+    real, pipeline = real_signatures()
+    t_sig = (time.perf_counter() - t0) / len(real)
+    truth = labels()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        first = next(iter(real.values()))
+        st = SignatureStore.create(Path(tmp) / "s", params_digest=first.params_digest,
+                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+        t0 = time.perf_counter()
+        st.add(real.values())
+        t_add_real = (time.perf_counter() - t0) / len(real)
+        real_bytes = store_bytes(st) / len(real)
+        for size in sorted(int(s) for s in args.sizes.split(",")):
+            before = len(st)
+            secs = add_distractors(st, size, cache=CACHE)
+            st.refresh()
+            times, hits, hits_all = [], 0, 0
+            for name, sig in real.items():
+                t = time.perf_counter()
+                res = search(st, sig, top=10, exclude=[sig.source_sha256], tier2=False)
+                times.append(time.perf_counter() - t)
+                top = [truth.get(stem(h.candidate)) for h in res.hits]
+                hits += truth[name] in top
+                n_mates = sum(1 for k, v in truth.items() if k.startswith("Fadul") and v == truth[name]) - 1
+                hits_all += top.count(truth[name]) == n_mates
+            row = {"size": len(st), "tier1_query_seconds_median": statistics.median(times),
+                   "tier1_recall_at_10": hits / len(real), "tier1_all_mates_in_top10": hits_all / len(real),
+                   "distractor_add_per_s_cached_descriptors": (len(st) - before) / secs if secs else None,
+                   "disk_bytes_per_signature_overall": store_bytes(st) / len(st)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    summary = {"pipeline_make_signature": pipeline, "real_signature_seconds_each": t_sig,
+               "real_store_add_seconds_each": t_add_real, "real_disk_bytes_per_signature": real_bytes,
+               "descriptor_bytes_in_memory": int(first.descriptor.size * 4), "rows": rows}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "store_scale_tier1.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, indent=1))
+
+
+def cmd_tier1(args) -> None:
+    from ballistics_core.search.tier1 import ShardIndex, screen
+
+    base = np.load(CACHE) if CACHE.exists() else None
+    rng = np.random.default_rng(0)
+    d = 432
+    sizes = [1000, 10_000, 100_000, 1_000_000]
+    sizes = [s for s in sizes if s <= args.max]
+    rows = []
+    for n in sizes:
+        if base is not None and base.shape[0] >= n:
+            m = np.ascontiguousarray(base[:n])
+        else:  # descriptors only: stored distractors tiled with small perturbations, renormalised
+            src = base if base is not None else rng.standard_normal((1000, d)).astype(np.float32)
+            m = np.tile(src, (n // src.shape[0] + 1, 1))[:n]
+            m = m + 0.05 * rng.standard_normal(m.shape, dtype=np.float32)
+            m /= np.linalg.norm(m, axis=1, keepdims=True)
+            m = np.ascontiguousarray(m, dtype=np.float32)
+        index = ShardIndex(m, np.array([f"{i:064x}" for i in range(n)], dtype=object),
+                           {k: np.full(n, "", dtype=object) for k in ("calibre", "firing_pin_class", "jurisdiction", "date")})
+        q = m[n // 2].copy()
+        reps = 7 if n >= 1_000_000 else 21
+        t_tier1, t_numpy, t_matvec = [], [], []
+        for _ in range(reps):
+            t = time.perf_counter(); screen(index, q, 10); t_tier1.append(time.perf_counter() - t)
+            t = time.perf_counter(); np.add.reduce(m.ravel()); t_numpy.append(time.perf_counter() - t)
+            t = time.perf_counter(); m @ q; t_matvec.append(time.perf_counter() - t)
+        row = {"size": n, "bytes": m.nbytes, "tier1_seconds": statistics.median(t_tier1),
+               "numpy_sum_pass_seconds": statistics.median(t_numpy), "numpy_matvec_seconds": statistics.median(t_matvec)}
+        row["tier1_GBps"] = m.nbytes / row["tier1_seconds"] / 1e9
+        row["numpy_sum_GBps"] = m.nbytes / row["numpy_sum_pass_seconds"] / 1e9
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        del m, index
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "tier1_scaling.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("cache"); c.add_argument("--n", type=int, default=100_000)
+    t = sub.add_parser("tier1"); t.add_argument("--max", type=int, default=1_000_000)
+    s = sub.add_parser("store"); s.add_argument("--sizes", default="1000,10000,100000")
+    args = ap.parse_args()
+    {"cache": cmd_cache, "tier1": cmd_tier1, "store": cmd_store}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Reports on demand: parameters, the document of each kind, and its bytes in each format.
+
+:func:`produce` is what the API and the CLI call: it validates the parameters,
+computes the product for the caller's scope, renders it, and returns the bytes with
+the normalised parameters that are stored beside the report's SHA-256.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ballistics_core import ALGORITHM_VERSION, __version__
+from service.intel import figures
+from service.intel.data import CaseLoad
+from service.intel.graph import link_chart, series_case_sets, to_csv, to_graphml
+from service.intel.render import ReportDocument, Section, Table, render_html, render_pdf
+from service.intel.scope import Scope
+from service.intel.stats import Period, StatsReport, statistics
+from service.intel.timeline import gun_timeline, to_geojson
+
+Kind = Literal["link_chart", "timeline", "statistics"]
+FORMATS: dict[str, dict[str, str]] = {
+    "link_chart": {"html": "text/html", "pdf": "application/pdf", "graphml": "application/graphml+xml",
+                   "csv": "text/csv"},
+    "timeline": {"html": "text/html", "pdf": "application/pdf", "geojson": "application/geo+json",
+                 "csv": "text/csv"},
+    "statistics": {"html": "text/html", "pdf": "application/pdf", "csv": "text/csv", "json": "application/json"},
+}
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LinkChartParams(_Params):
+    linked_only: bool = True
+    include_events: bool = True
+    include_open_leads: bool = False
+    max_series_drawn: int = Field(24, ge=1, le=200)
+    table: Literal["edges", "nodes"] = "edges"
+
+
+class TimelineParams(_Params):
+    case_id: int | None = None
+    series_key: str | None = Field(None, max_length=40)
+    firearm: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "TimelineParams":
+        if sum(x is not None for x in (self.case_id, self.series_key, self.firearm)) != 1:
+            raise ValueError("give exactly one of case_id, series_key or firearm")
+        return self
+
+
+class StatisticsParams(_Params):
+    start: date | None = None
+    end: date | None = None
+    by_year: bool = True
+
+
+PARAMS: dict[str, type[_Params]] = {
+    "link_chart": LinkChartParams,
+    "timeline": TimelineParams,
+    "statistics": StatisticsParams,
+}
+
+
+@dataclass(frozen=True)
+class Product:
+    kind: str
+    format: str
+    media_type: str
+    content: bytes
+    params: dict[str, Any]
+    summary: dict[str, Any]
+
+    @property
+    def extension(self) -> str:
+        return self.format
+
+
+def _meta(kind: str, scope: Scope, params: _Params, data: CaseLoad) -> dict[str, Any]:
+    return {
+        "report": kind,
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "for": f"{scope.username or '-'} ({scope.role.value}, {data.code(scope.jurisdiction_id)}"
+               f"{', partner view' if scope.partner else ''})",
+        "parameters": json.dumps(params.model_dump(mode="json"), sort_keys=True),
+        "software": f"ballistics-engine {__version__}, algorithm {ALGORITHM_VERSION}",
+        "visibility": "your jurisdiction's and disclosed cases in full; other cases as opaque references "
+                      "with places coarsened to about 0.1 degree (city level)",
+    }
+
+
+# --- link chart ------------------------------------------------------------------------
+
+
+def link_chart_product(data, scope, params: LinkChartParams, fmt: str, series_sets=None):
+    chart = link_chart(data, scope, linked_only=params.linked_only, include_events=params.include_events,
+                       include_open_leads=params.include_open_leads, series_sets=series_sets)
+    summary = {"series": len(chart.series), "nodes": chart.graph.number_of_nodes(),
+               "edges": chart.graph.number_of_edges(),
+               "cross_border_series": sum(s.cross_border for s in chart.series)}
+    if fmt == "graphml":
+        return to_graphml(chart), summary
+    if fmt == "csv":
+        return to_csv(chart, params.table).encode("utf-8"), summary
+    rows = [[s.key, s.n_cases, len(s.visible_case_ids), s.n_hits, s.n_firearms, ", ".join(s.jurisdictions),
+             s.first_date, s.last_date] for s in chart.series]
+    doc = ReportDocument(
+        title="Link chart: linked series",
+        meta=_meta("link_chart", scope, params, data),
+        sections=[
+            Section(
+                "Summary",
+                [f"{summary['series']} linked series touch cases you see in full; "
+                 f"{summary['cross_border_series']} of them cross jurisdictions. A series is a connected set of "
+                 "cases joined by confirmed hits or by test fires of the same seized firearm."],
+            ),
+            Section("Chart", figures=[figures.link_chart_figure(chart, max_series=params.max_series_drawn)]),
+            Section("Series", tables=[Table(["series", "cases", "yours", "hits", "firearms", "jurisdictions",
+                                             "first incident", "last incident"], rows, "all series in scope")]),
+        ],
+    )
+    return doc, summary
+
+
+# --- life of a gun ---------------------------------------------------------------------
+
+
+TIMELINE_COLUMNS = ["date_from", "date_to", "event_kind", "jurisdiction", "case", "detail", "location",
+                    "latitude", "longitude", "precision", "firearms"]
+
+
+def timeline_product(data, scope, params: TimelineParams, fmt: str, series_sets=None):
+    tl = gun_timeline(data, scope, case_id=params.case_id, series_key=params.series_key, firearm=params.firearm,
+                      series_sets=series_sets)
+    summary = {"events": len(tl.rows), "jurisdictions": list(tl.jurisdictions), "span_days": tl.span_days,
+               "series_key": tl.series_key}
+    if fmt == "geojson":
+        return json.dumps(to_geojson(tl), indent=1).encode("utf-8"), summary
+    table_rows = [[getattr(r, c) if c != "firearms" else "; ".join(r.firearms) for c in TIMELINE_COLUMNS]
+                  for r in tl.rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(TIMELINE_COLUMNS)
+        w.writerows([["" if v is None else v for v in row] for row in table_rows])
+        return out.getvalue().encode("utf-8"), summary
+    doc = ReportDocument(
+        title=f"The life of {tl.subject}",
+        meta=_meta("timeline", scope, params, data),
+        sections=[
+            Section("Summary", [f"{len(tl.rows)} events in {len(tl.jurisdictions)} jurisdiction(s) "
+                                f"({', '.join(tl.jurisdictions)}) over {tl.span_days} days."]),
+            Section("Timeline", figures=[figures.timeline_figure(tl)]),
+            Section("Map", figures=[figures.map_figure(tl)]),
+            Section("Events", tables=[Table(TIMELINE_COLUMNS, table_rows, "in date order")]),
+        ],
+    )
+    return doc, summary
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def default_period(data: CaseLoad) -> Period:
+    days = [e.date_from for e in data.events.values()]
+    if not days:
+        today = datetime.now(timezone.utc).date()
+        return Period(today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1))
+    return Period(date(min(days).year, 1, 1), date(max(days).year + 1, 1, 1))
+
+
+STATS_COLUMNS = ["jurisdiction", "items recovered", "test fires", "scans", "runs", "leads", "confirmed", "refuted",
+                 "inconclusive", "open", "hits", "cross-border hits", "confirmation rate",
+                 "recovery→submission median d", "incident→lead median d", "lead→confirmation median d"]
+
+
+def stats_rows(report: StatsReport) -> list[list[Any]]:
+    out = []
+    for r in report.rows:
+        s = r.leads_by_state
+        out.append([r.code, r.items_recovered, r.test_fires, r.scans, r.runs, r.leads, s["confirmed"], s["refuted"],
+                    s["inconclusive"], s["proposed"] + s["issued"], r.hits, r.cross_border_hits,
+                    r.confirmation_rate, r.recovery_to_submission.median_days, r.incident_to_lead.median_days,
+                    r.lead_to_confirmation.median_days])
+    return out
+
+
+def statistics_product(data, scope, params: StatisticsParams, fmt: str, series_sets=None):
+    period = default_period(data)
+    period = Period(params.start or period.start, params.end or period.end)
+    report = statistics(data, scope, period)
+    summary = {"period": [period.start.isoformat(), period.end.isoformat()], "jurisdictions": len(report.rows)}
+    if fmt == "json":
+        body = {"period": summary["period"], "rows": [asdict(r) for r in report.rows],
+                "matrix_codes": list(report.matrix_codes), "matrix": [list(r) for r in report.matrix],
+                "hidden_jurisdictions": report.hidden_jurisdictions}
+        return json.dumps(body, indent=1, default=str).encode("utf-8"), summary
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(STATS_COLUMNS)
+        w.writerows([["" if v is None else v for v in row] for row in stats_rows(report)])
+        return out.getvalue().encode("utf-8"), summary
+    sections = [
+        Section("Figures", figures=figures.stats_figures(report)),
+        Section("Per jurisdiction", tables=[Table(STATS_COLUMNS, stats_rows(report), period.label)]),
+        Section("Cross-border hit matrix", tables=[Table(
+            ["", *report.matrix_codes],
+            [[code, *row] for code, row in zip(report.matrix_codes, report.matrix)],
+            "hits between a case of the row's and one of the column's jurisdiction (– hidden)")]),
+    ]
+    if params.by_year and (period.end - timedelta(days=1)).year > period.start.year:
+        yearly = []
+        last_day = period.end - timedelta(days=1)
+        for year in Period.years(period.start.year, last_day.year):
+            sub = statistics(data, scope, Period(max(year.start, period.start), min(year.end, period.end)))
+            yearly.extend([[year.start.year, *row] for row in stats_rows(sub)])
+        sections.append(Section("By year", tables=[Table(["year", *STATS_COLUMNS], yearly, "each calendar year")]))
+    if report.hidden_jurisdictions:
+        sections[0].paragraphs.append(
+            f"{report.hidden_jurisdictions} partner jurisdiction(s) are not shown in your scope.")
+    doc = ReportDocument(title="Focal Point statistics", meta=_meta("statistics", scope, params, data),
+                         sections=sections)
+    return doc, summary
+
+
+BUILDERS = {"link_chart": link_chart_product, "timeline": timeline_product, "statistics": statistics_product}
+
+
+def produce(data: CaseLoad, scope: Scope, kind: str, fmt: str, params: dict[str, Any] | None = None,
+            *, series_sets: list[frozenset[int]] | None = None) -> Product:
+    """One report's bytes for the caller.
+
+    Raises ``ValueError`` for an unknown kind or format or bad parameters, and
+    ``SubjectNotFound`` when a timeline's subject is outside the caller's reach.
+    """
+    if kind not in FORMATS:
+        raise ValueError(f"unknown report kind {kind!r} ({', '.join(FORMATS)})")
+    if fmt not in FORMATS[kind]:
+        raise ValueError(f"a {kind} report comes as {', '.join(FORMATS[kind])}, not {fmt!r}")
+    checked = PARAMS[kind].model_validate(params or {})
+    if kind != "statistics" and series_sets is None:
+        series_sets = series_case_sets(data)
+    result, summary = BUILDERS[kind](data, scope, checked, fmt, series_sets)
+    if isinstance(result, ReportDocument):
+        content = render_html(result) if fmt == "html" else render_pdf(result)
+    else:
+        content = result
+    return Product(kind=kind, format=fmt, media_type=FORMATS[kind][fmt], content=content,
+                   params=checked.model_dump(mode="json"), summary=summary)

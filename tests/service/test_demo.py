@@ -1,0 +1,29 @@
+"""Demo mode: seeded jurisdictions, printed logins and the sample scans as exhibits."""
+
+from __future__ import annotations
+
+from tests.service.conftest import Service, make_settings
+
+
+def test_demo_seeds_logins_and_sample_cases(tmp_path, sample_scans, capsys):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path, demo=True, jwt_secret=None, job_workers=1)
+    svc = Service(client=TestClient(create_app(settings)), settings=settings)
+    with svc.client:
+        printed = capsys.readouterr().out
+        assert "examiner.north" in printed and "demo-examiner.north" in printed and "/docs" in printed
+        for username, password, _ in svc.app.state.demo_logins:
+            svc.passwords[username] = password
+        cases = svc.ok(svc.get("/api/cases", "examiner.north"))
+        south = svc.ok(svc.get("/api/cases", "examiner.south"))
+        assert {c["reference"].split("-")[0] for c in cases} == {"NORTH"}
+        assert len(cases) + len(south) == len(sample_scans)
+        scans = [
+            s for c in cases
+            for e in svc.ok(svc.get(f"/api/cases/{c['id']}/exhibits", "examiner.north"))
+            for s in svc.ok(svc.get(f"/api/exhibits/{e['id']}/scans", "examiner.north"))
+        ]
+        assert len(scans) == len(cases) and all(s["signature_id"] for s in scans)
