@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from ballistics_core.cli.common import fail, guarded
+from ballistics_core.cli.common import guarded
 from ballistics_core.errors import BallisticsError
 
 store_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain a signature store.")

@@ -19,8 +19,9 @@ def ncc_from_sums(sums, min_overlap, out):
     h, w = out.shape
     for i in range(h):
         for j in range(w):
+            # n comes from an FFT: 5.9999999 means 6
             n = sums[5, i, j]
-            if n < min_overlap:
+            if n < min_overlap - 0.5:
                 out[i, j] = np.nan
                 continue
             sf = sums[0, i, j]
@@ -92,3 +93,17 @@ def subpixel_peak(surface, i, j):
         if a == a and b == b and den < 0:
             dj = min(0.5, max(-0.5, 0.5 * (a - b) / den))
     return di, dj
+
+
+@nb.njit(cache=True, nogil=True)
+def subpixel_batch(ncc, idx, out_di, out_dj):
+    """:func:`subpixel_peak` for each map at its chosen flat index (-1: none)."""
+    k, h, w = ncc.shape
+    for m in range(k):
+        if idx[m] < 0:
+            out_di[m] = 0.0
+            out_dj[m] = 0.0
+            continue
+        di, dj = subpixel_peak(ncc[m], idx[m] // w, idx[m] % w)
+        out_di[m] = di
+        out_dj[m] = dj

@@ -152,6 +152,11 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         _kernels.best_offsets(ncc, overlap, np.tile(min_n, k), idx, rr, nn, crit)
         ok = idx >= 0
         di, dj = np.divmod(np.where(ok, idx, 0), 2 * rad + 1)
+        sub_i = np.empty(k * n)
+        sub_j = np.empty(k * n)
+        _kernels.subpixel_batch(ncc, idx, sub_i, sub_j)
+        di = di + sub_i
+        dj = dj + sub_j
         r = np.where(ok, rr, np.nan).reshape(k, n).T
         ov = np.where(ok, nn, 0).reshape(k, n).T
         # the cell sits (d - rad) further on than predicted: the supported translation is smaller by that

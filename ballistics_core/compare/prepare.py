@@ -50,6 +50,14 @@ class PreparedSurface:
     cell_valid_fraction: np.ndarray
     cell_spectra: tuple
     params_digest: str
+    center_offset_um: tuple = (0.0, 0.0)
+
+    def to_source_translation(self, moving: "PreparedSurface", angle_deg: float, t_um) -> tuple[float, float]:
+        """Translation between the original (unpadded) surface centres from one between padded centres."""
+        from ballistics_core.compare.registration import rotate_vector
+
+        ry, rx = rotate_vector(moving.center_offset_um[0], moving.center_offset_um[1], angle_deg)
+        return (float(t_um[0] + self.center_offset_um[0] - ry), float(t_um[1] + self.center_offset_um[1] - rx))
 
 
 def _canvas(surface: np.ndarray) -> tuple[int, int]:
@@ -81,10 +89,21 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
     if np.isfinite(surface).sum() < 100:
         raise ScanContentError("surface has fewer than 100 measured points; nothing to compare")
     cs = max(params.coarse_spacing_um, spacing_um)
+    ls = max(params.cell_spacing_um, spacing_um)
+    # Pad (NaN, at the far edges) to a whole number of coarse and cell pixels, so that
+    # every sampling shares one centre; the shift of that centre is recorded.
+    ratios = [cs / spacing_um, ls / spacing_um]
+    if all(abs(r - round(r)) < 1e-6 for r in ratios):
+        m = int(np.lcm(int(round(ratios[0])), int(round(ratios[1]))))
+        h, w = surface.shape
+        ph, pw = (-h) % m, (-w) % m
+        surface = np.pad(surface, ((0, ph), (0, pw)), constant_values=np.nan)
+        offset = (ph / 2.0 * spacing_um, pw / 2.0 * spacing_um)
+    else:
+        offset = (0.0, 0.0)
     coarse = resample(surface, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
     if np.isfinite(coarse).sum() < 16:
         raise ScanContentError("surface too small for the coarse rotation search")
-    ls = max(params.cell_spacing_um, spacing_um)
     cell_surface = resample(surface, spacing_um=spacing_um, target_spacing_um=ls)
     cell_surface = bandpass(cell_surface, spacing_um=ls, short_cutoff_um=None, long_cutoff_um=params.cell_highpass_um)
     cell_surface = cell_surface.astype(np.float32)
@@ -109,4 +128,5 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
         cell_valid_fraction=frac,
         cell_spectra=spectra,
         params_digest=params.digest(),
+        center_offset_um=offset,
     )

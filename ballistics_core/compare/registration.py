@@ -55,14 +55,16 @@ def wrap_angle(a: float | np.ndarray) -> float | np.ndarray:
 
 
 def invert_pose(pose: Pose) -> Pose:
-    """The pose of the fixed surface on the moving one."""
-    t = np.deg2rad(-pose.angle_deg)
-    # p_m = R(-a) (p_f - t); rows down, so the display-CCW rotation matrix has a flipped sign.
+    """The pose of the fixed surface on the moving one: ``p_m = R(-a) p_f - R(-a) t``."""
+    ry, rx = rotate_vector(-pose.dy_um, -pose.dx_um, -pose.angle_deg)
+    return Pose(float(wrap_angle(-pose.angle_deg)), ry, rx, pose.r, pose.overlap_fraction)
+
+
+def rotate_vector(dy: float, dx: float, angle_deg: float) -> tuple[float, float]:
+    """Rotate a (row, col) vector counter-clockwise as displayed (rows point down)."""
+    t = np.deg2rad(angle_deg)
     c, s = np.cos(t), np.sin(t)
-    dy, dx = pose.dy_um, pose.dx_um
-    ry = c * dy - s * dx
-    rx = s * dy + c * dx
-    return Pose(float(wrap_angle(-pose.angle_deg)), float(ry), float(rx), pose.r, pose.overlap_fraction)
+    return float(c * dy - s * dx), float(s * dy + c * dx)
 
 
 def _offset_to_translation(idx_i: float, idx_j: float, fixed_shape, moving_shape, spacing_um: float):

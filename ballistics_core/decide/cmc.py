@@ -8,7 +8,7 @@ import numpy as np
 
 from ballistics_core.compare.cells import CellResults
 
-__all__ = ["CMCResult", "count_cmc"]
+__all__ = ["CMCResult", "count_cmc", "fit_rigid"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,41 @@ def count_cmc(
     else:
         ang = ty_c = tx_c = float("nan")
     return CMCResult(int(congruent.sum()), method, congruent, ang, ty_c, tx_c, per_angle, cell_k, n)
+
+
+def fit_rigid(cells: CellResults, result: CMCResult) -> tuple[float, float, float]:
+    """Refine rotation and translation from the congruent cells (least squares).
+
+    Each congruent cell ``i`` judged at rotation ``a`` supports a translation
+    ``t_i``; if the true rotation is ``a + d``, then to first order
+    ``t_i = t + d * J (q_i - t)`` with ``q_i`` the cell centre and ``J`` the
+    rotation generator. Solving for ``(t, d)`` over the cells gives the angle to
+    a small fraction of the angle step and the translation to a fraction of a pixel.
+
+    Returns
+    -------
+    angle_deg, ty_um, tx_um : float (NaN when fewer than three congruent cells)
+    """
+    sel = np.flatnonzero(result.congruent)
+    if len(sel) < 3:
+        return result.angle_deg, result.ty_um, result.tx_um
+    k = result.cell_angle_index[sel]
+    ang = cells.angles_deg[k]
+    base = float(np.median(ang))
+    q = cells.centers_um[sel]
+    t = np.stack([cells.ty_um[sel, k], cells.tx_um[sel, k]], axis=1)
+    # bring every cell to the common base rotation first (small correction, same model)
+    rows, rhs = [], []
+    for (qy, qx), (ty, tx), a in zip(q, t, ang):
+        off = np.deg2rad(a - base)
+        # t_i = t + (d - off) * J q_i  (J (y, x) = (-x, y)); the J t term is second order
+        rows.append([1.0, 0.0, -qx])
+        rhs.append(ty - off * qx)
+        rows.append([0.0, 1.0, qy])
+        rhs.append(tx + off * qy)
+    sol, *_ = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)
+    ay, ax, d = sol
+    # undo the first-order J t coupling: a = t - d J t
+    ty_f = ay + d * (-ax)
+    tx_f = ax + d * ay
+    return float(base + np.rad2deg(d)), float(ty_f), float(tx_f)

@@ -12,6 +12,7 @@ from service.api.routes import (
     jurisdictions,
     leads,
     login,
+    reports,
     reviews,
     runs,
     scans,
@@ -19,5 +20,7 @@ from service.api.routes import (
 )
 
 api_router = APIRouter()
-for _module in (login, users, jurisdictions, cases, events, exhibits, scans, runs, reviews, leads, hits, disclosures, audit):
+for _module in (
+    login, users, jurisdictions, cases, events, exhibits, scans, runs, reviews, leads, hits, disclosures, audit, reports
+):
     api_router.include_router(_module.router)

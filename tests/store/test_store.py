@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -101,8 +100,11 @@ def test_writer_killed_mid_append_loses_nothing_committed(tmp_path):
         cat = store.catalog()
         missing = [sha for sha in committed if sha not in cat]
         assert not missing, f"{len(missing)} committed signatures lost after kill {attempt}"
-        # every batch is whole: nothing beyond the committed ones and no torn batch
-        assert len(cat) == len(committed)
+        # a kill between the manifest commit and the writer's acknowledgement leaves
+        # one more batch than was reported, but never a torn one
+        extra = [sha for sha in cat if sha not in set(committed)]
+        assert len(extra) in (0, 24)
+        committed += extra
         assert store.check_integrity() == []
         assert store.load_signature(committed[-1]).surface.shape[0] > 0
     # the kills did land inside a segment write (its temporary file was left behind)
