@@ -60,7 +60,7 @@ class DecideParams(DigestMixin):
 
     model: str = DEFAULT_MODEL
     cmc_identification: int = 6
-    elimination_log10_lr: float = -2.0
+    elimination_log10_lr: float = -1.5
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import csv
 from pathlib import Path
 
 from ballistics_core import ALGORITHM_VERSION
-from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
+from ballistics_core.engine import DEFAULT_PARAMS, make_signature
 from ballistics_core.signature.model import Signature
 from ballistics_core.signature.synthetic import synthetic_signature
 
-DIGEST = DescriptorParams().digest()
+DIGEST = DEFAULT_PARAMS.digest()
 
 
 def synth(seed: int, **meta) -> Signature:
@@ -18,22 +18,10 @@ def synth(seed: int, **meta) -> Signature:
 
 
 def real(path: Path) -> Signature:
-    """Signature of a processed scan: the pipeline's make_signature once it exists, else surface as read."""
+    """Signature of a real scan through the public pipeline."""
     from ballistics_core.io import read_scan
 
-    scan = read_scan(path)
-    try:
-        from ballistics_core.signature import make_signature
-    except ImportError:
-        make_signature = None
-    if make_signature is not None:
-        return make_signature(scan)
-    return Signature(
-        surface=scan.heights, spacing_um=scan.spacing_um,
-        descriptor=compute_descriptor(scan.heights, spacing_um=scan.spacing_um),
-        algorithm_version=ALGORITHM_VERSION, params_digest=DIGEST, source_sha256=scan.meta["sha256"],
-        meta=dict(scan.meta),
-    )
+    return make_signature(read_scan(path))
 
 
 def fadul_truth(shared_data: Path) -> dict[str, str]:
