@@ -26,10 +26,11 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/ballistics serve --demo --host 127.0.0.1 --port 8000
 
-# PostgreSQL for the database tests comes from Debian packages (installed if missing).
+# PostgreSQL and Chromium for the database and browser tests come from Debian packages (installed if missing).
 test: install
 	bash scripts/ensure_postgres.sh
-	BALLISTICS_REQUIRE_POSTGRES=$${CI:+1} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	bash scripts/ensure_browser.sh
+	BALLISTICS_REQUIRE_POSTGRES=$${CI:+1} BALLISTICS_REQUIRE_BROWSER=$${CI:+1} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

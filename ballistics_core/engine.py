@@ -49,7 +49,10 @@ class DecideParams(DigestMixin):
     Attributes
     ----------
     model : str
-        Name of the shipped score model (``ballistics_core/decide/models``).
+        Name of the shipped score model for topographies (``ballistics_core/decide/models``).
+    model_intensity : str
+        Score model for 2-D intensity images (their correlations run lower:
+        shading depends on the light's direction relative to the marks).
     cmc_identification : int
         CMC count at or above which the pair is reported as an identification
         (Song 2013's published criterion of six congruent cells; fixed in advance,
@@ -59,6 +62,7 @@ class DecideParams(DigestMixin):
     """
 
     model: str = DEFAULT_MODEL
+    model_intensity: str = "intensity-v1"
     cmc_identification: int = 6
     elimination_log10_lr: float = -1.5
 
@@ -204,10 +208,11 @@ def prepare_signature(sig: Signature, *, params: EngineParams | None = None, spa
     return prepare_surface(surface, spacing_um=sp, params=params.compare)
 
 
-def _model(params: EngineParams) -> ScoreModel:
-    cached = _MODELS.get(params.decide.model)
+def _model(params: EngineParams, kind: str) -> ScoreModel:
+    name = params.decide.model_intensity if kind == "intensity" else params.decide.model
+    cached = _MODELS.get(name)
     if cached is None:
-        cached = _MODELS[params.decide.model] = load_model(params.decide.model)
+        cached = _MODELS[name] = load_model(name)
     return cached
 
 
@@ -267,7 +272,7 @@ def compare_signatures(
     pa = prepared[0] or prepare_signature(a, params=params, spacing_um=common)
     pb = prepared[1] or prepare_signature(b, params=params, spacing_um=common)
     reg, m_ab, m_ba, feats = pair_evidence(pa, pb, params=params)
-    model = _model(params)
+    model = _model(params, a.kind)
     bf_score = model.score(feats)
     log10_lr = model.log10_lr(bf_score)
     fp_score = None

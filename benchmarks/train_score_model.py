@@ -1,11 +1,13 @@
-"""Train the breech-face score model on Fadul and report firearm-grouped cross-validation.
+"""Train the score models on Fadul and report firearm-grouped cross-validation.
 
-The shipped model (``ballistics_core/decide/models/breech-face-v1.json``) is fitted
-on all 780 Fadul pairs; its figures for Fadul come from leave-one-firearm-out
-cross-validation (a pair is scored only by models that never saw either of its
-firearms), and it is tested unchanged on DFSC, another instrument.
+The shipped models (``ballistics_core/decide/models/breech-face-v1.json`` for
+topographies, ``intensity-v1.json`` for 2-D images) are fitted on all 780
+Fadul pairs (2-D: the same scans rendered under oblique light); their figures
+on Fadul come from leave-one-firearm-out cross-validation (a pair is scored
+only by models that never saw either of its firearms), and they are tested
+unchanged on DFSC (another instrument) and NBIDE (real 2-D photographs).
 
-Usage: python benchmarks/train_score_model.py [--write]
+Usage: python benchmarks/train_score_model.py [--kind topography|intensity] [--write]
 """
 
 from __future__ import annotations
@@ -27,15 +29,24 @@ from ballistics_core.decide.model import fit_score_model  # noqa: E402
 from ballistics_core.engine import DEFAULT_PARAMS, make_signature  # noqa: E402
 from ballistics_core.io import read_scan  # noqa: E402
 from ballistics_core.pairwise import compare_all  # noqa: E402
+from ballistics_core.preprocess.render import render_oblique  # noqa: E402
+
+# 2-D training images: the Fadul topographies under one fixed oblique light
+LIGHT = {"azimuth_deg": 45.0, "elevation_deg": 30.0}
 
 RULE = {"cmc_identification": DEFAULT_PARAMS.decide.cmc_identification,
         "elimination_log10_lr": DEFAULT_PARAMS.decide.elimination_log10_lr}
 
 
-def fadul_features():
+def load(f, kind):
+    scan = read_scan(SHARED_DATA / f)
+    return render_oblique(scan, **LIGHT) if kind == "intensity" else scan
+
+
+def fadul_features(kind="topography"):
     gt = ground_truth()
     files = sorted(f for f, r in gt.items() if f.startswith("fadul/"))
-    sigs = [make_signature(read_scan(SHARED_DATA / f)) for f in files]
+    sigs = [make_signature(load(f, kind)) for f in files]
     guns = [gt[f]["firearm"] for f in files]
     t = time.perf_counter()
     res = compare_all(sigs, features_only=True)
@@ -63,8 +74,9 @@ def grouped_cv(X, y, pair_guns):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write the fitted model into the package")
+    ap.add_argument("--kind", choices=["topography", "intensity"], default="topography")
     args = ap.parse_args()
-    files, X, y, pair_guns, cmc, dt = fadul_features()
+    files, X, y, pair_guns, cmc, dt = fadul_features(args.kind)
     cv = grouped_cv(X, y, pair_guns)
     report = {
         "pairs": int(len(y)),
@@ -81,13 +93,17 @@ def main() -> None:
     }
     print(json.dumps(report, indent=2))
     if args.write:
+        name = "breech-face-v1" if args.kind == "topography" else "intensity-v1"
+        data = "Fadul et al. 2011, 40 processed scans (NIST), all 780 pairs"
+        if args.kind == "intensity":
+            data += f"; rendered as 2-D images under oblique light {LIGHT}"
         model = fit_score_model(
-            X, y, name="breech-face-v1", decision_rule=RULE,
-            training={"data": "Fadul et al. 2011, 40 processed scans (NIST), all 780 pairs",
+            X, y, name=name, decision_rule=RULE,
+            training={"data": data, "kind": args.kind,
                       "engine_params_digest": DEFAULT_PARAMS.digest(),
                       "leave_one_firearm_out": {k: report[k] for k in ("cv_auc", "cv_min_match_score", "cv_max_nonmatch_score")}},
         )
-        out = REPO / "ballistics_core" / "decide" / "models" / "breech-face-v1.json"
+        out = REPO / "ballistics_core" / "decide" / "models" / f"{name}.json"
         out.write_text(model.to_json() + "\n")
         print(f"wrote {out}")
 

@@ -12,7 +12,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ballistics_core import ALGORITHM_VERSION, __version__
+from fastapi.responses import RedirectResponse
+
 from service.api.main import api_router
+from service.web import router as web_router
 from service.core.config import Settings
 from service.core.security import configure_hasher
 from service.core.db import make_engine, make_session_factory
@@ -60,6 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(api_router, prefix="/api")
+    app.include_router(web_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/review/runs", status_code=303)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -32,8 +32,13 @@ class CompareParams(DigestMixin):
         Long-wavelength cut-off (Gaussian, ISO 16610-61) applied before the cell
         stage: waves as long as a cell make neighbouring unrelated cells
         correlate by chance.
+    cell_grid : int
+        Cells per side of the grid laid over the bounding box of the fixed
+        surface's valid region (cmcR and NIST: 8 x 8). The cell side follows
+        the scan's size, so every breech face yields a similar number of cells.
+        0 uses ``cell_size_um`` instead.
     cell_size_um : float
-        Side of a square cell (cmcR: an 8 x 8 grid over a 3.4 mm scan, about 425 µm).
+        Side of a square cell when ``cell_grid`` is 0 (about 425 µm on Fadul).
     cell_min_valid_fraction : float
         Cells with less valid area are not used (cmcR: at most 85 % missing).
     cell_search_radius_um : float
@@ -62,6 +67,7 @@ class CompareParams(DigestMixin):
     min_overlap_fraction: float = 0.5
     cell_spacing_um: float = 12.5
     cell_highpass_um: float = 150.0
+    cell_grid: int = 8
     cell_size_um: float = 425.0
     cell_min_valid_fraction: float = 0.15
     cell_search_radius_um: float = 200.0

@@ -107,7 +107,13 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
     cell_surface = resample(surface, spacing_um=spacing_um, target_spacing_um=ls)
     cell_surface = bandpass(cell_surface, spacing_um=ls, short_cutoff_um=None, long_cutoff_um=params.cell_highpass_um)
     cell_surface = cell_surface.astype(np.float32)
-    cell_px = max(8, int(round(params.cell_size_um / ls)))
+    if params.cell_grid:
+        valid = np.isfinite(cell_surface)
+        rows, cols = np.flatnonzero(valid.any(axis=1)), np.flatnonzero(valid.any(axis=0))
+        extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+        cell_px = max(8, int(np.ceil(extent / params.cell_grid)))
+    else:
+        cell_px = max(8, int(round(params.cell_size_um / ls)))
     rad = max(1, int(round(params.cell_search_radius_um / ls)))
     region = cell_px + 2 * rad
     cells, centers, index, frac = cut_cells(cell_surface, cell_px=cell_px, min_valid_fraction=params.cell_min_valid_fraction)

@@ -1,0 +1,86 @@
+"""Who is looking at a page: the API's access token, carried in an HttpOnly cookie.
+
+The login form obtains the token through the API's own password flow, so the same
+users, passwords, scopes and audit entries apply. The cookie is
+HttpOnly (scripts cannot read it), SameSite=Strict (no other site can make the
+browser send it) and limited to the pages' path; the ``/api`` routes never read it
+and keep answering 401 to callers without an ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import SecurityScopes
+
+from service.api.deps import SessionDep, SettingsDep, get_current_user
+from service.core.security import decode_access_token
+from service.models import User
+
+COOKIE = "bfp_session"
+PREFIX = "/review"
+LOGIN = f"{PREFIX}/login"
+HOME = f"{PREFIX}/runs"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user and the scopes their token grants."""
+
+    user: User
+    scopes: frozenset[str]
+    jurisdiction: str = ""
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths of these pages are followed after login (no open redirect)."""
+    if not target:
+        return HOME
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(PREFIX + "/") or target.startswith("//"):
+        return HOME
+    return target
+
+
+def to_login(request: Request) -> HTTPException:
+    # A 303 with Location: FastAPI's handler passes the header through, so the
+    # browser lands on the login page with the way back remembered.
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(status.HTTP_303_SEE_OTHER, detail="sign in first",
+                         headers={"Location": f"{LOGIN}?next={quote(here, safe='')}"})
+
+
+def current_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise to_login(request)
+    try:
+        user = get_current_user(SecurityScopes([]), session, token, settings)
+    except HTTPException:
+        raise to_login(request) from None
+    payload = decode_access_token(token, secret=settings.secret, algorithm=settings.jwt_algorithm)
+    code = user.jurisdiction.code
+    session.commit()
+    return Viewer(user=user, scopes=frozenset(payload.get("scopes", [])), jurisdiction=code)
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def need(viewer: Viewer, scope: str) -> None:
+    if not viewer.may(scope):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"your role ({viewer.user.role.value}) lacks {scope}")
+
+
+def same_origin(request: Request) -> None:
+    """Refuse form posts that another origin made (defence in depth beside SameSite=Strict)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        if urlsplit(origin).netloc != request.headers.get("host", ""):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin form post refused")
