@@ -96,7 +96,7 @@ class Comparison:
     firing_pin_score : float or None
         Pearson r of the unwrapped firing-pin impressions at their best rotation.
     cmc : int
-        Congruent matching cells: the smaller count of the two directions.
+        Congruent matching cells: the mean of the two directions' counts (halves rounded up).
     cmc_ab, cmc_ba : int
         Counts per direction (cells of A in B, cells of B in A).
     n_cells : int
@@ -219,6 +219,15 @@ def _model(params: EngineParams, kind: str) -> ScoreModel:
 _MODELS: dict[str, ScoreModel] = {}
 
 
+def combined_cmc(cmc_ab: int, cmc_ba: int) -> int:
+    """One count from the two directions: their mean, halves rounded up.
+
+    Both directions estimate the same quantity on different cell grids; the
+    mean halves the grid-placement noise of either one.
+    """
+    return (cmc_ab + cmc_ba + 1) // 2
+
+
 def pair_evidence(pa: PreparedSurface, pb: PreparedSurface, *, params: EngineParams | None = None):
     """Registration, CMC counts (both directions) and the feature vector of a prepared pair.
 
@@ -286,7 +295,7 @@ def compare_signatures(
         if not np.isfinite(fp_score):
             fp_score = None
     fused = bf_score
-    cmc = min(m_ab.count, m_ba.count)
+    cmc = combined_cmc(m_ab.count, m_ba.count)
     rule = params.decide
     if cmc >= rule.cmc_identification:
         decision = "identification"

@@ -26,7 +26,7 @@ from common import REPO, SHARED_DATA, ground_truth, variance_ratio  # noqa: E402
 
 from ballistics_core.decide.features import FEATURE_NAMES  # noqa: E402
 from ballistics_core.decide.model import fit_score_model  # noqa: E402
-from ballistics_core.engine import DEFAULT_PARAMS, make_signature  # noqa: E402
+from ballistics_core.engine import DEFAULT_PARAMS, combined_cmc, make_signature  # noqa: E402
 from ballistics_core.io import read_scan  # noqa: E402
 from ballistics_core.pairwise import compare_all  # noqa: E402
 from ballistics_core.preprocess.render import render_oblique  # noqa: E402
@@ -54,7 +54,7 @@ def fadul_features(kind="topography"):
     X = np.array([r.features for r in res])
     y = np.array([guns[r.i] == guns[r.j] for r in res], int)
     pair_guns = [(guns[r.i], guns[r.j]) for r in res]
-    cmc = np.array([min(r.cmc_ab, r.cmc_ba) for r in res])
+    cmc = np.array([combined_cmc(r.cmc_ab, r.cmc_ba) for r in res])
     return files, X, y, pair_guns, cmc, dt
 
 

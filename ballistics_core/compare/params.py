@@ -32,6 +32,10 @@ class CompareParams(DigestMixin):
         Long-wavelength cut-off (Gaussian, ISO 16610-61) applied before the cell
         stage: waves as long as a cell make neighbouring unrelated cells
         correlate by chance.
+    cell_lowpass_um : float
+        Short-wavelength cut-off of the cell stage (0: none). Cells are
+        registered to whole pixels of ``cell_spacing_um``; wavelengths near two
+        pixels decorrelate under a half-pixel misregistration.
     cell_grid : int
         Cells per side of the grid laid over the bounding box of the fixed
         surface's valid region (cmcR and NIST: 8 x 8). The cell side follows
@@ -40,7 +44,9 @@ class CompareParams(DigestMixin):
     cell_size_um : float
         Side of a square cell when ``cell_grid`` is 0 (about 425 µm on Fadul).
     cell_min_valid_fraction : float
-        Cells with less valid area are not used (cmcR: at most 85 % missing).
+        Cells with less valid area are not used (cmcR allows 85 % missing; cells
+        that sparse rarely register reliably and make the count depend on how
+        the grid happens to fall on the ring's edge).
     cell_search_radius_um : float
         Each cell is searched this far around where the full-scan pose puts it.
     cell_angle_span_deg, cell_angle_step_deg : float
@@ -49,11 +55,14 @@ class CompareParams(DigestMixin):
         A cell offset counts only where this fraction of the cell's valid
         pixels overlaps valid target pixels.
     translation_tol_um : float
-        Congruence: a cell's translation within this of the consensus (cmcR: 20 px at 6.25 µm).
+        Congruence: a cell's translation within this of the consensus, per axis
+        (cmcR: 125 µm; same-source cells agree within a few tens of µm).
     angle_tol_deg : float
         Congruence: a cell's rotation within this of the consensus (cmcR: 6 degrees).
     ccf_threshold : float
-        Congruence: a cell's Pearson r at its chosen offset at least this (cmcR: 0.5).
+        Congruence: a cell's Pearson r at its chosen offset at least this (cmcR: 0.5
+        on zero-filled correlations; this is an exact masked Pearson r on
+        high-passed cells).
     high_cmc_tau : int
         High-CMC rule (Tong 2015): rotations whose CMC count is within tau of the
         maximum must lie within ``angle_tol_deg`` of its rotation.
@@ -67,16 +76,17 @@ class CompareParams(DigestMixin):
     min_overlap_fraction: float = 0.5
     cell_spacing_um: float = 12.5
     cell_highpass_um: float = 150.0
+    cell_lowpass_um: float = 0.0
     cell_grid: int = 8
     cell_size_um: float = 425.0
-    cell_min_valid_fraction: float = 0.15
+    cell_min_valid_fraction: float = 0.4
     cell_search_radius_um: float = 200.0
     cell_angle_span_deg: float = 6.0
     cell_angle_step_deg: float = 1.5
     cell_min_overlap_fraction: float = 0.6
-    translation_tol_um: float = 125.0
+    translation_tol_um: float = 75.0
     angle_tol_deg: float = 6.0
-    ccf_threshold: float = 0.5
+    ccf_threshold: float = 0.4
     high_cmc_tau: int = 1
 
     def __post_init__(self) -> None:

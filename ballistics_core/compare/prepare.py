@@ -105,7 +105,8 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
     if np.isfinite(coarse).sum() < 16:
         raise ScanContentError("surface too small for the coarse rotation search")
     cell_surface = resample(surface, spacing_um=spacing_um, target_spacing_um=ls)
-    cell_surface = bandpass(cell_surface, spacing_um=ls, short_cutoff_um=None, long_cutoff_um=params.cell_highpass_um)
+    cell_surface = bandpass(cell_surface, spacing_um=ls, short_cutoff_um=params.cell_lowpass_um or None,
+                            long_cutoff_um=params.cell_highpass_um)
     cell_surface = cell_surface.astype(np.float32)
     if params.cell_grid:
         valid = np.isfinite(cell_surface)

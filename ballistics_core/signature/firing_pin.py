@@ -27,8 +27,9 @@ class FiringPinParams(DigestMixin):
     Attributes
     ----------
     radius_fraction : float
-        Part of the detected impression radius that is unwrapped (its rim is
-        left out: it carries the primer edge, not the pin).
+        Part of the detected impression radius that is unwrapped. The detected
+        radius covers the whole hole (crater and walls); in optical scans the
+        crater floor is often unmeasured, so the walls carry most of the marks.
     radial_step_um : float
         Radial sampling of the polar image.
     angle_step_deg : float
@@ -40,16 +41,17 @@ class FiringPinParams(DigestMixin):
     max_radial_shift_um : float
         Radial misalignment tolerated by the comparison (centre uncertainty).
     min_valid_fraction : float
-        Polar images with less valid area are not kept.
+        Polar images with less valid area are not kept (the unmeasured crater
+        floor is expected to leave the inner rows empty).
     """
 
-    radius_fraction: float = 0.8
+    radius_fraction: float = 1.0
     radial_step_um: float = 6.25
     angle_step_deg: float = 1.0
     form_cutoff_um: float = 150.0
     noise_cutoff_um: float = 16.0
     max_radial_shift_um: float = 25.0
-    min_valid_fraction: float = 0.3
+    min_valid_fraction: float = 0.15
 
 
 def unwrap_polar(
