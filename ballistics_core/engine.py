@@ -98,9 +98,9 @@ class Comparison:
     cmc : int
         Congruent matching cells: the mean of the two directions' counts (halves rounded up).
     cmc_ab, cmc_ba : int
-        Counts per direction (cells of A in B, cells of B in A).
+        Counts per direction (cells of A in B, cells of B in A), all grid placements together.
     n_cells : int
-        Cells that took part (the smaller of the two directions).
+        Cells per grid that took part (the smaller of the two directions).
     log10_lr : float
         Calibrated log10 likelihood ratio (same source vs different source).
     decision : {"identification", "inconclusive", "elimination"}
@@ -219,13 +219,14 @@ def _model(params: EngineParams, kind: str) -> ScoreModel:
 _MODELS: dict[str, ScoreModel] = {}
 
 
-def combined_cmc(cmc_ab: int, cmc_ba: int) -> int:
-    """One count from the two directions: their mean, halves rounded up.
+def combined_cmc(cmc_ab: int, cmc_ba: int, n_phases: int = 1) -> int:
+    """One count from the two directions and the grid placements: their mean, halves rounded up.
 
-    Both directions estimate the same quantity on different cell grids; the
-    mean halves the grid-placement noise of either one.
+    Every direction and placement estimates the same quantity on a different
+    cell grid; the mean removes most of the grid-placement noise of any one.
     """
-    return (cmc_ab + cmc_ba + 1) // 2
+    total, parts = cmc_ab + cmc_ba, 2 * n_phases
+    return (2 * total + parts) // (2 * parts)
 
 
 def pair_evidence(pa: PreparedSurface, pb: PreparedSurface, *, params: EngineParams | None = None):
@@ -295,7 +296,7 @@ def compare_signatures(
         if not np.isfinite(fp_score):
             fp_score = None
     fused = bf_score
-    cmc = combined_cmc(m_ab.count, m_ba.count)
+    cmc = combined_cmc(m_ab.count, m_ba.count, m_ab.n_phases)
     rule = params.decide
     if cmc >= rule.cmc_identification:
         decision = "identification"
@@ -316,7 +317,7 @@ def compare_signatures(
         cmc=int(cmc),
         cmc_ab=int(m_ab.count),
         cmc_ba=int(m_ba.count),
-        n_cells=int(min(m_ab.n_cells, m_ba.n_cells)),
+        n_cells=int(min(m_ab.n_cells, m_ba.n_cells) // m_ab.n_phases),
         log10_lr=float(log10_lr),
         decision=decision,
         rotation_deg=float(rotation),

@@ -10,6 +10,7 @@ Results go to benchmarks/results/store/.
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import json
 import statistics
@@ -27,20 +28,28 @@ CACHE = Path(tempfile.gettempdir()) / "ballistics-distractor-descriptors.npy"
 FADUL = REPO.parent / "shared" / "data" / "fadul"
 
 
-def cmd_cache(args) -> None:
+def _descriptor_chunk(bounds: tuple[int, int]) -> np.ndarray:
     from ballistics_core.search.bench import distractor_descriptors
+
+    return distractor_descriptors(range(*bounds))
+
+
+def cmd_cache(args) -> None:
+    """Descriptors of synthetic distractors 0..n, cached (resumable) and computed on every core."""
+    import multiprocessing as mp
 
     have = np.load(CACHE) if CACHE.exists() else np.zeros((0, 432), np.float32)
     t0 = time.perf_counter()
     start = have.shape[0]
-    while have.shape[0] < args.n:
-        s = have.shape[0]
-        chunk = distractor_descriptors(range(s, min(s + 2000, args.n)))
-        have = np.concatenate([have, chunk])
-        np.save(CACHE.with_suffix(".tmp.npy"), have)
-        Path(CACHE.with_suffix(".tmp.npy")).replace(CACHE)
-        rate = (have.shape[0] - start) / (time.perf_counter() - t0)
-        print(f"{have.shape[0]} descriptors ({rate:.1f}/s)", flush=True)
+    chunks = [(s, min(s + 500, args.n)) for s in range(start, args.n, 500)]
+    with mp.get_context("fork").Pool(args.processes) as pool:
+        for k in range(0, len(chunks), 4 * args.processes):
+            parts = pool.map(_descriptor_chunk, chunks[k:k + 4 * args.processes])
+            have = np.concatenate([have, *parts])
+            np.save(CACHE.with_suffix(".tmp.npy"), have)
+            Path(CACHE.with_suffix(".tmp.npy")).replace(CACHE)
+            rate = (have.shape[0] - start) / (time.perf_counter() - t0)
+            print(f"{have.shape[0]} descriptors ({rate:.1f}/s)", flush=True)
 
 
 def real_signatures():
@@ -162,6 +171,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("cache"); c.add_argument("--n", type=int, default=100_000)
+    c.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     t = sub.add_parser("tier1"); t.add_argument("--max", type=int, default=1_000_000)
     s = sub.add_parser("store"); s.add_argument("--sizes", default="1000,10000,100000")
     args = ap.parse_args()

@@ -43,6 +43,8 @@ class CellResults:
     overlap : (n, k) float
         Jointly valid pixels at the chosen offset.
     cell_size_um, spacing_um : float
+    phase : (n,) int
+        Grid placement of each cell (see ``CompareParams.cell_grid_phases``).
     """
 
     centers_um: np.ndarray
@@ -55,10 +57,19 @@ class CellResults:
     overlap: np.ndarray
     cell_size_um: float
     spacing_um: float
+    phase: np.ndarray | None = None
+
+    @property
+    def n_phases(self) -> int:
+        return 1 if self.phase is None or len(self.phase) == 0 else int(self.phase.max()) + 1
 
 
-def cut_cells(surface: np.ndarray, *, cell_px: int, min_valid_fraction: float):
+def cut_cells(surface: np.ndarray, *, cell_px: int, min_valid_fraction: float, phase: float = 0.0):
     """Cut a grid of square cells over the valid bounding box of ``surface``.
+
+    ``phase`` shifts the grid by that fraction of a cell along both axes (the
+    grid then has one more row and column), so that a second grid's cells
+    straddle the first grid's corners.
 
     Returns
     -------
@@ -78,7 +89,10 @@ def cut_cells(surface: np.ndarray, *, cell_px: int, min_valid_fraction: float):
     # centre the grid on the bounding box
     gy0 = y0 - (ny * cell_px - (y1 - y0)) // 2
     gx0 = x0 - (nx * cell_px - (x1 - x0)) // 2
-    pad = cell_px
+    if phase:
+        shift = int(round(phase * cell_px))
+        gy0, gx0, ny, nx = gy0 - shift, gx0 - shift, ny + 1, nx + 1
+    pad = 2 * cell_px
     padded = np.pad(surface.astype(np.float32), pad, constant_values=np.nan)
     h, w = surface.shape
     cells, centers, index, frac = [], [], [], []
@@ -173,4 +187,5 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         overlap=ov,
         cell_size_um=cell_px * cs,
         spacing_um=cs,
+        phase=fixed.cell_phase,
     )

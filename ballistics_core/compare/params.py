@@ -41,6 +41,11 @@ class CompareParams(DigestMixin):
         surface's valid region (cmcR and NIST: 8 x 8). The cell side follows
         the scan's size, so every breech face yields a similar number of cells.
         0 uses ``cell_size_um`` instead.
+    cell_grid_phases : int
+        Grids laid over the surface, each shifted by 1/phases of a cell. Where
+        a grid happens to fall on the ring's edge decides how many cells are
+        usable; counting on several placements and averaging removes most of
+        that arbitrariness from the CMC count.
     cell_size_um : float
         Side of a square cell when ``cell_grid`` is 0 (about 425 µm on Fadul).
     cell_min_valid_fraction : float
@@ -56,7 +61,8 @@ class CompareParams(DigestMixin):
         pixels overlaps valid target pixels.
     translation_tol_um : float
         Congruence: a cell's translation within this of the consensus, per axis
-        (cmcR: 125 µm; same-source cells agree within a few tens of µm).
+        (cmcR: 125 µm, 20 px at 6.25 µm; this is 10 px: same-source cells agree
+        within a few tens of µm).
     angle_tol_deg : float
         Congruence: a cell's rotation within this of the consensus (cmcR: 6 degrees).
     ccf_threshold : float
@@ -78,13 +84,14 @@ class CompareParams(DigestMixin):
     cell_highpass_um: float = 150.0
     cell_lowpass_um: float = 0.0
     cell_grid: int = 8
+    cell_grid_phases: int = 2
     cell_size_um: float = 425.0
     cell_min_valid_fraction: float = 0.4
     cell_search_radius_um: float = 200.0
     cell_angle_span_deg: float = 6.0
     cell_angle_step_deg: float = 1.5
     cell_min_overlap_fraction: float = 0.6
-    translation_tol_um: float = 75.0
+    translation_tol_um: float = 62.5
     angle_tol_deg: float = 6.0
     ccf_threshold: float = 0.4
     high_cmc_tau: int = 1

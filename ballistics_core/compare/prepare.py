@@ -29,8 +29,9 @@ class PreparedSurface:
         Canvas that holds ``coarse`` at any rotation about its centre.
     cell_surface : 2-D float32
         High-passed surface at ``cell_spacing_um`` (cells are searched in it).
-    cells, cell_centers_px, cell_grid_index, cell_valid_fraction
-        The cell grid cut from ``cell_surface`` (see :func:`cut_cells`).
+    cells, cell_centers_px, cell_grid_index, cell_valid_fraction, cell_phase
+        The cell grids cut from ``cell_surface`` (see :func:`cut_cells`), and
+        which grid placement each cell belongs to.
     cell_spectra : tuple of ndarrays
         Template spectra of the cells for search regions of ``region_px``.
     """
@@ -48,6 +49,7 @@ class PreparedSurface:
     cell_centers_px: np.ndarray
     cell_grid_index: np.ndarray
     cell_valid_fraction: np.ndarray
+    cell_phase: np.ndarray
     cell_spectra: tuple
     params_digest: str
     center_offset_um: tuple = (0.0, 0.0)
@@ -117,7 +119,13 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
         cell_px = max(8, int(round(params.cell_size_um / ls)))
     rad = max(1, int(round(params.cell_search_radius_um / ls)))
     region = cell_px + 2 * rad
-    cells, centers, index, frac = cut_cells(cell_surface, cell_px=cell_px, min_valid_fraction=params.cell_min_valid_fraction)
+    parts = [cut_cells(cell_surface, cell_px=cell_px, min_valid_fraction=params.cell_min_valid_fraction,
+                       phase=k / params.cell_grid_phases) for k in range(params.cell_grid_phases)]
+    cells = np.concatenate([p[0] for p in parts])
+    centers = np.concatenate([p[1] for p in parts])
+    index = np.concatenate([p[2] for p in parts])
+    frac = np.concatenate([p[3] for p in parts])
+    phase = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)]).astype(int)
     spectra = template_spectra(cells, (region, region), dtype=np.float32, workers=fft_workers()) if len(cells) else ()
     return PreparedSurface(
         spacing_um=float(spacing_um),
@@ -133,6 +141,7 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
         cell_centers_px=centers,
         cell_grid_index=index,
         cell_valid_fraction=frac,
+        cell_phase=phase,
         cell_spectra=spectra,
         params_digest=params.digest(),
         center_offset_um=offset,

@@ -30,7 +30,10 @@ class CMCResult:
     cell_angle_index : (n,) int
         Rotation index at which each cell was judged.
     n_cells : int
-        Cells that took part.
+        Cells that took part (all grid placements together).
+    n_phases : int
+        Grid placements the cells came from; ``count / n_phases`` is the CMC
+        count of one grid.
     """
 
     count: int
@@ -42,6 +45,7 @@ class CMCResult:
     cmc_per_angle: np.ndarray
     cell_angle_index: np.ndarray
     n_cells: int
+    n_phases: int = 1
 
 
 def _congruent_at(cells: CellResults, k: int, *, translation_tol_um: float, ccf_threshold: float):
@@ -64,6 +68,9 @@ def count_cmc(
 ) -> CMCResult:
     """Count congruent matching cells.
 
+    With several grid placements the cells of all of them are judged
+    together (one consensus); the count then covers all placements.
+
     High-CMC (Tong 2015, as in cmcR): for every rotation, cells whose
     translation lies within ``translation_tol_um`` of that rotation's median
     translation and whose r reaches ``ccf_threshold`` are CMCs at that rotation.
@@ -76,7 +83,8 @@ def count_cmc(
     """
     n, k = cells.r.shape
     if n == 0 or k == 0:
-        return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, np.zeros(k, int), np.zeros(n, int), n)
+        return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, np.zeros(k, int), np.zeros(n, int), n,
+                         cells.n_phases)
     per_angle = np.zeros(k, int)
     cong_k = np.zeros((n, k), bool)
     for j in range(k):
@@ -97,7 +105,8 @@ def count_cmc(
         cell_k = np.argmax(r_filled, axis=1)
         has = np.isfinite(r_filled[np.arange(n), cell_k])
         if not has.any():
-            return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, per_angle, cell_k, n)
+            return CMCResult(0, "original", np.zeros(n, bool), np.nan, np.nan, np.nan, per_angle, cell_k, n,
+                             cells.n_phases)
         th = angles[cell_k]
         ty = cells.ty_um[np.arange(n), cell_k]
         tx = cells.tx_um[np.arange(n), cell_k]
@@ -118,7 +127,7 @@ def count_cmc(
         tx_c = float(np.median(cells.tx_um[idx, cell_k][congruent]))
     else:
         ang = ty_c = tx_c = float("nan")
-    return CMCResult(int(congruent.sum()), method, congruent, ang, ty_c, tx_c, per_angle, cell_k, n)
+    return CMCResult(int(congruent.sum()), method, congruent, ang, ty_c, tx_c, per_angle, cell_k, n, cells.n_phases)
 
 
 def fit_rigid(cells: CellResults, result: CMCResult) -> tuple[float, float, float]:

@@ -102,14 +102,18 @@ def screen_shard(store_path: str, shard: int, descriptor: np.ndarray, k: int,
 
 def rescore_shard(store_path: str, query: dict, candidates: list[tuple[float, str, str]],
                   compare_params: Any = None) -> list[dict]:
-    from ballistics_core.compare import compare_signatures
+    from ballistics_core.engine import compare_signatures, prepare_signature
 
     store = _open_store(store_path)
     q = _unpack(query)
     out = []
+    prepared = {}  # the query's per-scan work, once per sampling it meets
     for tier1, sha, name in candidates:
         cand = store.load_signature(sha)
-        c = compare_signatures(q, cand, params=compare_params)
+        common = max(q.spacing_um, cand.spacing_um)
+        if common not in prepared:
+            prepared[common] = prepare_signature(q, params=compare_params, spacing_um=common)
+        c = compare_signatures(q, cand, params=compare_params, prepared=(prepared[common], None))
         out.append({
             "sha256": sha, "candidate": name, "tier1_score": tier1,
             "breech_face": _f(getattr(c, "breech_face_score", None)),
