@@ -105,7 +105,10 @@ class Comparison:
         Calibrated log10 likelihood ratio (same source vs different source).
     decision : {"identification", "inconclusive", "elimination"}
     rotation_deg : float
-        Rotation of B onto A (counter-clockwise as displayed).
+        Rotation of B onto A (counter-clockwise as displayed), after mirroring B
+        left-right where ``mirrored``.
+    mirrored : bool
+        B was registered as its mirror image (columns reversed).
     translation_um : (float, float)
         Translation (row, col) of B's centre from A's centre after rotation, µm.
     features : dict
@@ -129,6 +132,7 @@ class Comparison:
     features: dict
     algorithm_version: str
     params_digest: str
+    mirrored: bool = False
     registration: PairRegistration | None = field(default=None, repr=False)
     cmc_detail_ab: CMCResult | None = field(default=None, repr=False)
     cmc_detail_ba: CMCResult | None = field(default=None, repr=False)
@@ -152,6 +156,7 @@ class Comparison:
             "decision": self.decision,
             "rotation_deg": self.rotation_deg,
             "translation_um": list(self.translation_um),
+            "mirrored": self.mirrored,
             "features": dict(self.features),
             "algorithm_version": self.algorithm_version,
             "params_digest": self.params_digest,
@@ -306,10 +311,10 @@ def compare_signatures(
         decision = "inconclusive"
     if m_ab.count >= 3:
         rotation, ty, tx = fit_rigid(reg.cells_ab, m_ab)
-        translation = pa.to_source_translation(pb, rotation, (ty, tx))
+        translation = pa.to_source_translation(reg.moving, rotation, (ty, tx))
     else:
         rotation = reg.pose.angle_deg
-        translation = pa.to_source_translation(pb, rotation, (reg.pose.dy_um, reg.pose.dx_um))
+        translation = pa.to_source_translation(reg.moving, rotation, (reg.pose.dy_um, reg.pose.dx_um))
     return Comparison(
         score=float(fused),
         breech_face_score=float(bf_score),
@@ -322,6 +327,7 @@ def compare_signatures(
         decision=decision,
         rotation_deg=float(rotation),
         translation_um=(float(translation[0]), float(translation[1])),
+        mirrored=bool(reg.mirrored),
         features=dict(zip(FEATURE_NAMES, map(float, feats))),
         algorithm_version=ALGORITHM_VERSION,
         params_digest=params.digest(),

@@ -54,7 +54,8 @@ def fadul_features(kind="topography"):
     X = np.array([r.features for r in res])
     y = np.array([guns[r.i] == guns[r.j] for r in res], int)
     pair_guns = [(guns[r.i], guns[r.j]) for r in res]
-    cmc = np.array([combined_cmc(r.cmc_ab, r.cmc_ba) for r in res])
+    phases = DEFAULT_PARAMS.compare.cell_grid_phases
+    cmc = np.array([combined_cmc(r.cmc_ab, r.cmc_ba, phases) for r in res])
     return files, X, y, pair_guns, cmc, dt
 
 

@@ -63,7 +63,7 @@ def compare(
         f"firing-pin score:   {fp}\n"
         f"CMC:                {c.cmc} of {c.n_cells} cells (A->B {c.cmc_ab}, B->A {c.cmc_ba})\n"
         f"log10 LR:           {c.log10_lr:+.2f}\n"
-        f"rotation of B:      {c.rotation_deg:+.1f} deg\n"
+        f"rotation of B:      {c.rotation_deg:+.1f} deg{' (B mirrored left-right first)' if c.mirrored else ''}\n"
         f"translation of B:   ({c.translation_um[0]:+.0f}, {c.translation_um[1]:+.0f}) um (row, col)\n"
         f"decision:           {c.decision}\n"
         f"algorithm {c.algorithm_version}, parameters {c.params_digest}"

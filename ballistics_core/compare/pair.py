@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ballistics_core.compare.cells import CellResults, register_cells
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.prepare import PreparedSurface
@@ -26,12 +28,18 @@ class PairRegistration:
         Cells of A searched in B.
     cells_ba : CellResults
         Cells of B searched in A (around the inverse pose).
+    moving : PreparedSurface
+        The B that was registered: ``b`` itself, or its mirror image when that
+        fitted better (``mirrored``).
+    mirrored : bool
     """
 
     pose: Pose
     candidates: list
     cells_ab: CellResults
     cells_ba: CellResults
+    moving: PreparedSurface | None = None
+    mirrored: bool = False
 
 
 def register_pair(a: PreparedSurface, b: PreparedSurface, *, params: CompareParams = CompareParams()) -> PairRegistration:
@@ -45,12 +53,21 @@ def register_pair(a: PreparedSurface, b: PreparedSurface, *, params: ComparePara
     """
     if a.params_digest != params.digest() or b.params_digest != params.digest():
         raise ValueError("prepared surfaces were made with other comparison parameters")
-    cands, _, _ = coarse_rotation_search(
+    cands, _, crit = coarse_rotation_search(
         a.coarse, b.coarse, spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas
     )
+    mirrored = False
+    if params.try_mirror and b.source is not None:
+        bm = b.mirror
+        cands_m, _, crit_m = coarse_rotation_search(
+            a.coarse, bm.coarse, spacing_um=a.coarse_spacing_um, params=params, canvas=bm.coarse_canvas
+        )
+        # the handedness is chosen on full-scan evidence alone, before any cell is judged
+        if cands_m and np.nanmax(crit_m) > (np.nanmax(crit) if cands else -np.inf):
+            b, cands, mirrored = bm, cands_m, True
     if not cands:
         cands = [Pose(0.0, 0.0, 0.0, float("nan"), 0.0)]
     pose = refine_rotation(a.coarse, b.coarse, cands[0], spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas)
     cells_ab = register_cells(a, b.cell_surface, pose, params=params)
     cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params)
-    return PairRegistration(pose=pose, candidates=cands, cells_ab=cells_ab, cells_ba=cells_ba)
+    return PairRegistration(pose=pose, candidates=cands, cells_ab=cells_ab, cells_ba=cells_ba, moving=b, mirrored=mirrored)

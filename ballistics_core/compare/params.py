@@ -23,6 +23,10 @@ class CompareParams(DigestMixin):
         Distinct rotation peaks of the coarse search passed on to the cell stage.
     coarse_peak_separation_deg : float
         Peaks closer than this are one peak.
+    try_mirror : bool
+        Also register the mirror image of the moving surface and keep the
+        handedness with the stronger full-scan evidence: some instruments and
+        export pipelines store scans mirrored (seen between DFSC files).
     min_overlap_fraction : float
         Full-scan offsets whose joint valid area is below this fraction of the
         smaller scan's valid area are not considered.
@@ -79,6 +83,7 @@ class CompareParams(DigestMixin):
     coarse_candidates: int = 3
     coarse_refine_step_deg: float = 0.5
     coarse_peak_separation_deg: float = 15.0
+    try_mirror: bool = True
     min_overlap_fraction: float = 0.5
     cell_spacing_um: float = 12.5
     cell_highpass_um: float = 150.0

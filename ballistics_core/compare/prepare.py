@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,6 +54,18 @@ class PreparedSurface:
     cell_spectra: tuple
     params_digest: str
     center_offset_um: tuple = (0.0, 0.0)
+    source: np.ndarray | None = None
+    params: CompareParams | None = None
+    is_mirror: bool = False
+
+    @cached_property
+    def mirror(self) -> "PreparedSurface":
+        """The same surface mirrored left-right (columns reversed), prepared alike."""
+        if self.source is None or self.params is None:
+            raise ValueError("this prepared surface keeps no source to mirror")
+        m = prepare_surface(self.source[:, ::-1], spacing_um=self.spacing_um, params=self.params)
+        object.__setattr__(m, "is_mirror", not self.is_mirror)
+        return m
 
     def to_source_translation(self, moving: "PreparedSurface", angle_deg: float, t_um) -> tuple[float, float]:
         """Translation between the original (unpadded) surface centres from one between padded centres."""
@@ -90,6 +103,7 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
     surface = np.asarray(surface, np.float32)
     if np.isfinite(surface).sum() < 100:
         raise ScanContentError("surface has fewer than 100 measured points; nothing to compare")
+    source = surface
     cs = max(params.coarse_spacing_um, spacing_um)
     ls = max(params.cell_spacing_um, spacing_um)
     # Pad (NaN, at the far edges) to a whole number of coarse and cell pixels, so that
@@ -145,4 +159,6 @@ def prepare_surface(surface: np.ndarray, *, spacing_um: float, params: ComparePa
         cell_spectra=spectra,
         params_digest=params.digest(),
         center_offset_um=offset,
+        source=source,
+        params=params,
     )

@@ -83,6 +83,8 @@ def align_pair(pair: ComparedPair, *, max_display_px: int = 640) -> Alignment:
     s = pair.common_spacing_um
     a = _at(pair.a.surface, pair.a.spacing_um, s)
     b = _at(pair.b.surface, pair.b.spacing_um, s)
+    if c.mirrored:  # the engine registered B's mirror image
+        b = b[:, ::-1]
     if max(a.shape + b.shape) > max_display_px:
         s_disp = s * max(a.shape + b.shape) / max_display_px
         a, b = _at(a, s, s_disp), _at(b, s, s_disp)
@@ -130,7 +132,9 @@ def _cell_marks(pair: ComparedPair, centre: tuple[float, float], s: float) -> Ce
     turn = np.full(n, np.nan)
     r = np.full(n, np.nan)
     status = np.full(n, NO_MATCH, dtype=object)
-    (oay, oax), (oby, obx) = pair.offset_a_um, pair.offset_b_um
+    (oay, oax) = pair.offset_a_um
+    # the offsets of the B that was registered (its mirror image where the engine chose that)
+    (oby, obx) = reg.moving.center_offset_um if reg.moving is not None else pair.offset_b_um
     ty, tx = c.translation_um
     for i, (qy, qx) in enumerate(cells.centers_um):
         on_a[i] = (centre[0] + (qy + oay) / s, centre[1] + (qx + oax) / s)

@@ -94,3 +94,15 @@ def test_compare_cli_bad_file_is_one_line_error(tmp_path, sample_data):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().startswith("error: bad.x3p:") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_mirrored_scan_is_recognised(sigs):
+    a = sigs["Fadul 2-1"]
+    b = sigs["Fadul 2-2"]
+    flipped = type(b)(surface=b.surface[:, ::-1], spacing_um=b.spacing_um, descriptor=b.descriptor,
+                      params_digest=b.params_digest, source_sha256="mirror")
+    plain = compare_signatures(a, b)
+    mirrored = compare_signatures(a, flipped)
+    assert not plain.mirrored and mirrored.mirrored
+    assert mirrored.decision == "identification"
+    assert abs(mirrored.cmc - plain.cmc) <= 3
