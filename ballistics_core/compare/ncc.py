@@ -76,19 +76,14 @@ def masked_ncc(
     overlap : same shape, float64
         Number of jointly valid pixels per offset.
     """
-    fv, fm = split_valid(np.asarray(fixed, np.float64), fixed_mask)
-    mv, mm = split_valid(np.asarray(moving, np.float64), moving_mask)
-    out_shape = (fv.shape[0] + mv.shape[0] - 1, fv.shape[1] + mv.shape[1] - 1)
-    shape = tuple(sfft.next_fast_len(s, real=True) for s in out_shape)
-    axes = (-2, -1)
-    F1, Fm, F2 = _moments(fv, fm, shape, axes, workers)
-    # Correlation = convolution with the flipped moving image.
-    M1, Mm, M2 = _moments(mv[::-1, ::-1], mm[::-1, ::-1], shape, axes, workers)
-    stack = np.stack([F1 * Mm, Fm * M1, F1 * M1, F2 * Mm, Fm * M2, Fm * Mm])
-    sums = sfft.irfft2(stack, shape, axes=axes, workers=workers)[:, : out_shape[0], : out_shape[1]]
-    ncc = np.empty(out_shape, np.float64)
-    _kernels.ncc_from_sums(sums, float(min_overlap), ncc)
-    return ncc, np.rint(sums[5])
+    fixed = np.asarray(fixed, np.float64)
+    moving = np.asarray(moving, np.float64)
+    if fixed_mask is not None:
+        fixed = np.where(fixed_mask, fixed, np.nan)
+    if moving_mask is not None:
+        moving = np.where(moving_mask, moving, np.nan)
+    ncc, overlap = masked_ncc_batch(fixed, moving[None], min_overlap=min_overlap, workers=workers)
+    return ncc[0], overlap[0]
 
 
 def masked_ncc_batch(
