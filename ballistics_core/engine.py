@@ -30,6 +30,7 @@ from ballistics_core.scan import Scan
 from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
 from ballistics_core.signature.firing_pin import FiringPinParams, extract_firing_pin
 from ballistics_core.signature.model import Signature
+from ballistics_core.signature.polar import PolarParams, ring_spectra
 
 __all__ = [
     "Comparison",
@@ -74,6 +75,7 @@ class EngineParams(DigestMixin):
     preprocess: PreprocessParams = PreprocessParams()
     image: ImagePreprocessParams = ImagePreprocessParams()
     descriptor: DescriptorParams = DescriptorParams()
+    polar: PolarParams = PolarParams()
     compare: CompareParams = CompareParams()
     firing_pin: FiringPinParams = FiringPinParams()
     decide: DecideParams = DecideParams()
@@ -182,6 +184,7 @@ def make_signature(scan: Scan, *, params: EngineParams | None = None) -> Signatu
     if np.isfinite(surface).sum() < 100:
         raise ScanContentError("preprocessing left fewer than 100 measured points")
     descriptor = compute_descriptor(surface, spacing_um=pre.spacing_um, params=params.descriptor)
+    rings = ring_spectra(surface, spacing_um=pre.spacing_um, params=params.polar)
     fp = None
     fp_spacing = 0.0
     if scan.kind == "topography" and pre.meta.get("preprocess_state") == "raw":
@@ -194,6 +197,7 @@ def make_signature(scan: Scan, *, params: EngineParams | None = None) -> Signatu
         surface=surface,
         spacing_um=float(pre.spacing_um),
         descriptor=descriptor,
+        ring_spectra=rings,
         firing_pin=fp,
         firing_pin_spacing_um=fp_spacing,
         kind=scan.kind,

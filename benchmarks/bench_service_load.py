@@ -44,25 +44,14 @@ PASSWORD = "bench-password-0123456789"
 
 def synthetic_records(template, n: int, *, seed0: int = 10_000):
     """Distractor signatures generated from seeds (their surfaces are regenerated, not stored)."""
-    from ballistics_core.signature import Signature
-    from ballistics_core.signature.descriptor import compute_descriptor
-    from ballistics_core.signature.synthetic import synthetic_surface
+    from ballistics_core.signature.synthetic import synthetic_signature, synthetic_spec
     from ballistics_core.store import StoredRecord
 
     for seed in range(seed0, seed0 + n):
-        spec = {"seed": seed, "spacing_um": float(template.spacing_um)}
-        surface = synthetic_surface(**spec)
-        sig = Signature(
-            surface=surface,
-            spacing_um=template.spacing_um,
-            descriptor=compute_descriptor(surface, spacing_um=template.spacing_um),
-            kind="topography",
-            algorithm_version=template.algorithm_version,
-            params_digest=template.params_digest,
-            source_sha256=hashlib.sha256(f"synthetic:{seed}".encode()).hexdigest(),
-            meta={"source": f"synthetic-{seed}", "jurisdiction": "SYNTH"},
-        )
-        yield StoredRecord(sig, synthetic=spec)
+        sig = synthetic_signature(seed, params_digest=template.params_digest,
+                                  algorithm_version=template.algorithm_version, spacing_um=template.spacing_um,
+                                  meta={"jurisdiction": "SYNTH"})
+        yield StoredRecord(sig, synthetic=synthetic_spec(seed, spacing_um=template.spacing_um))
 
 
 def prefill_store(app, n: int, template_file: Path) -> float:

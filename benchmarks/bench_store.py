@@ -1,6 +1,6 @@
 """Store and search benchmarks (figures for the report; not part of the test suite).
 
-    python benchmarks/bench_store.py cache --n 100000          # distractor descriptors -> /tmp cache (slow: ~30 ms each)
+    python benchmarks/bench_store.py cache --n 100000          # distractor descriptors + ring spectra -> /tmp cache (~25 ms each)
     python benchmarks/bench_store.py tier1 --max 1000000       # tier-1 query time 1k..1M vs a plain numpy pass
     python benchmarks/bench_store.py store --sizes 1000,10000,100000   # ingest rate, bytes/signature, tier-1 recall@10
 
@@ -24,32 +24,82 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 OUT = REPO / "benchmarks" / "results" / "store"
-CACHE = Path(tempfile.gettempdir()) / "ballistics-distractor-descriptors.npy"
+CACHE = Path(tempfile.gettempdir()) / "ballistics-distractors"
 FADUL = REPO.parent / "shared" / "data" / "fadul"
 
 
-def _descriptor_chunk(bounds: tuple[int, int]) -> np.ndarray:
-    from ballistics_core.search.bench import distractor_descriptors
+def _rings_chunk(bounds: tuple[int, int]) -> np.ndarray:
+    from ballistics_core.engine import DEFAULT_PARAMS
+    from ballistics_core.signature.polar import ring_spectra
+    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_surface
 
-    return distractor_descriptors(range(*bounds))
+    return np.stack([ring_spectra(synthetic_surface(s), spacing_um=SYNTHETIC_SPACING_UM, params=DEFAULT_PARAMS.polar)
+                     for s in range(*bounds)])
+
+
+def _both_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    from ballistics_core.search.bench import distractor_arrays
+
+    return distractor_arrays(range(*bounds))
 
 
 def cmd_cache(args) -> None:
-    """Descriptors of synthetic distractors 0..n, cached (resumable) and computed on every core."""
+    """Descriptors and ring spectra of synthetic distractors 0..n in a cache directory (resumable, every core).
+
+    ``--import-descriptors F`` reuses an .npy of descriptors for seeds 0.. made
+    with the same descriptor parameters (checked on a sample), so only the ring
+    spectra are computed.
+    """
     import multiprocessing as mp
 
-    have = np.load(CACHE) if CACHE.exists() else np.zeros((0, 432), np.float32)
+    from ballistics_core.engine import DEFAULT_PARAMS
+    from ballistics_core.search.bench import cache_key, distractor_arrays
+
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    info_path = cache / "cache.json"
+    shape = DEFAULT_PARAMS.polar.shape
+    if info_path.exists():
+        info = json.loads(info_path.read_text())
+        if info["key"] != cache_key() or info["n"] != args.n:
+            raise SystemExit(f"{cache} holds another cache (parameters or size differ); delete it first")
+        mode = "r+"
+    else:
+        info = {"key": cache_key(), "n": args.n, "done": 0}
+        mode = "w+"
+    desc = np.lib.format.open_memmap(cache / "descriptors.npy", mode=mode, dtype=np.float32, shape=(args.n, 432))
+    rings = np.lib.format.open_memmap(cache / "ring_spectra.npy", mode=mode, dtype=np.complex64, shape=(args.n, *shape))
+    imported = 0
+    if args.import_descriptors:
+        src = np.load(args.import_descriptors, mmap_mode="r")
+        probe = [0, src.shape[0] // 2, src.shape[0] - 1]
+        for i in probe:
+            if not np.array_equal(distractor_arrays(range(i, i + 1))[0][0], src[i]):
+                raise SystemExit(f"{args.import_descriptors} row {i} differs from this version's descriptor")
+        imported = min(src.shape[0], args.n)
+        desc[:imported] = src[:imported]
     t0 = time.perf_counter()
-    start = have.shape[0]
-    chunks = [(s, min(s + 500, args.n)) for s in range(start, args.n, 500)]
+    start = info["done"]
+    step = 250
+    chunks = [(s, min(s + step, args.n)) for s in range(start, args.n, step)]
     with mp.get_context("fork").Pool(args.processes) as pool:
         for k in range(0, len(chunks), 4 * args.processes):
-            parts = pool.map(_descriptor_chunk, chunks[k:k + 4 * args.processes])
-            have = np.concatenate([have, *parts])
-            np.save(CACHE.with_suffix(".tmp.npy"), have)
-            Path(CACHE.with_suffix(".tmp.npy")).replace(CACHE)
-            rate = (have.shape[0] - start) / (time.perf_counter() - t0)
-            print(f"{have.shape[0]} descriptors ({rate:.1f}/s)", flush=True)
+            part = chunks[k:k + 4 * args.processes]
+            lo, hi = part[0][0], part[-1][1]
+            if hi <= imported:
+                rings[lo:hi] = np.concatenate(pool.map(_rings_chunk, part))
+            else:
+                got = pool.map(_both_chunk, part)
+                desc[lo:hi] = np.concatenate([g[0] for g in got])
+                rings[lo:hi] = np.concatenate([g[1] for g in got])
+            desc.flush()
+            rings.flush()
+            info["done"] = hi
+            tmp = info_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(info))
+            tmp.replace(info_path)
+            rate = (hi - start) / (time.perf_counter() - t0)
+            print(f"{hi} distractors ({rate:.1f}/s)", flush=True)
 
 
 def real_signatures():
@@ -93,8 +143,7 @@ def cmd_store(args) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         first = next(iter(real.values()))
-        st = SignatureStore.create(Path(tmp) / "s", params_digest=first.params_digest,
-                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+        st = SignatureStore.create_for(Path(tmp) / "s", first)
         t0 = time.perf_counter()
         st.add(real.values())
         t_add_real = (time.perf_counter() - t0) / len(real)
@@ -112,8 +161,8 @@ def cmd_store(args) -> None:
                 hits += truth[name] in top
                 n_mates = sum(1 for k, v in truth.items() if k.startswith("Fadul") and v == truth[name]) - 1
                 hits_all += top.count(truth[name]) == n_mates
-            row = {"size": len(st), "tier1_query_seconds_median": statistics.median(times),
-                   "tier1_recall_at_10": hits / len(real), "tier1_all_mates_in_top10": hits_all / len(real),
+            row = {"size": len(st), "screening_query_seconds_median": statistics.median(times),
+                   "screening_recall_at_10": hits / len(real), "screening_all_mates_in_top10": hits_all / len(real),
                    "distractor_add_per_s_cached_descriptors": (len(st) - before) / secs if secs else None,
                    "disk_bytes_per_signature_overall": store_bytes(st) / len(st)}
             print(json.dumps(row), flush=True)
@@ -129,7 +178,7 @@ def cmd_store(args) -> None:
 def cmd_tier1(args) -> None:
     from ballistics_core.search.tier1 import ShardIndex, screen
 
-    base = np.load(CACHE) if CACHE.exists() else None
+    base = np.load(CACHE / "descriptors.npy", mmap_mode="r") if (CACHE / "cache.json").exists() else None
     rng = np.random.default_rng(0)
     d = 432
     sizes = [1000, 10_000, 100_000, 1_000_000]
@@ -147,14 +196,19 @@ def cmd_tier1(args) -> None:
         index = ShardIndex(m, np.array([f"{i:064x}" for i in range(n)], dtype=object),
                            {k: np.full(n, "", dtype=object) for k in ("calibre", "firing_pin_class", "jurisdiction", "date")})
         q = m[n // 2].copy()
+        qm = np.ascontiguousarray(m[n // 2 : n // 2 + 25])  # a query sampled at 25 ring centres, as search does
         reps = 7 if n >= 1_000_000 else 21
-        t_tier1, t_numpy, t_matvec = [], [], []
+        t_tier1, t_tier1m, t_numpy, t_matvec, t_gemm = [], [], [], [], []
         for _ in range(reps):
-            t = time.perf_counter(); screen(index, q, 10); t_tier1.append(time.perf_counter() - t)
+            t = time.perf_counter(); screen(index, q, 1000); t_tier1.append(time.perf_counter() - t)
+            t = time.perf_counter(); screen(index, qm, 1000); t_tier1m.append(time.perf_counter() - t)
             t = time.perf_counter(); np.add.reduce(m.ravel()); t_numpy.append(time.perf_counter() - t)
             t = time.perf_counter(); m @ q; t_matvec.append(time.perf_counter() - t)
+            t = time.perf_counter(); (m @ qm.T).max(1); t_gemm.append(time.perf_counter() - t)
         row = {"size": n, "bytes": m.nbytes, "tier1_seconds": statistics.median(t_tier1),
-               "numpy_sum_pass_seconds": statistics.median(t_numpy), "numpy_matvec_seconds": statistics.median(t_matvec)}
+               "tier1_25_centres_seconds": statistics.median(t_tier1m),
+               "numpy_sum_pass_seconds": statistics.median(t_numpy), "numpy_matvec_seconds": statistics.median(t_matvec),
+               "numpy_gemm_25_seconds": statistics.median(t_gemm)}
         row["tier1_GBps"] = m.nbytes / row["tier1_seconds"] / 1e9
         row["numpy_sum_GBps"] = m.nbytes / row["numpy_sum_pass_seconds"] / 1e9
         print(json.dumps(row), flush=True)
@@ -171,6 +225,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("cache"); c.add_argument("--n", type=int, default=100_000)
+    c.add_argument("--cache", default=str(CACHE)); c.add_argument("--import-descriptors", default=None)
     c.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     t = sub.add_parser("tier1"); t.add_argument("--max", type=int, default=1_000_000)
     s = sub.add_parser("store"); s.add_argument("--sizes", default="1000,10000,100000")

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from ballistics_core import ALGORITHM_VERSION
 from ballistics_core.errors import BallisticsError
 
@@ -75,12 +73,7 @@ class Engine:
             if (self.store_dir / MANIFEST).is_file():
                 self._store = SignatureStore.open(self.store_dir)
             elif signature is not None:
-                self._store = SignatureStore.create(
-                    self.store_dir,
-                    params_digest=signature.params_digest,
-                    algorithm_version=signature.algorithm_version,
-                    descriptor_dim=int(np.asarray(signature.descriptor).size),
-                )
+                self._store = SignatureStore.create_for(self.store_dir, signature)
             else:
                 raise BallisticsError(f"no signature store at {self.store_dir} yet")
         return self._store
@@ -142,7 +135,7 @@ class Engine:
             top=top_k,
             filters=Filters(**filters) if filters else None,
             exclude=frozenset(exclude),
-            _executor=_ProgressExecutor(progress),
+            progress=progress,
         )
         return [
             Match(
@@ -161,28 +154,3 @@ class Engine:
 
     def close(self) -> None:
         self._store = self._reader = None
-
-
-class _ProgressExecutor:
-    """Runs the search's shard tasks in this thread, reporting each finished one.
-
-    The search maps twice (screening every shard, then rescoring the candidates);
-    the first pass counts for the first tenth of the progress.
-    """
-
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.passes = 0
-
-    def map(self, fn, calls):
-        calls = list(calls)
-        lo, hi = (0.0, 0.1) if self.passes == 0 else (0.1, 0.99)
-        self.passes += 1
-        out = []
-        for i, args in enumerate(calls, start=1):
-            out.append(fn(*args))
-            self.progress(lo + (hi - lo) * i / len(calls))
-        return out
-
-    def close(self) -> None:
-        pass

@@ -74,9 +74,10 @@ def scale(
     store_dir: Optional[Path] = typer.Option(None, "--store-dir", help="Reuse/keep the store here (distractors are slow to make)."),
     rescore: int = typer.Option(10, "--rescore"),
     tier1_only: bool = typer.Option(False, "--tier1-only", help="Skip the full comparison (screening figures only)."),
-    descriptor_cache: Optional[Path] = typer.Option(
-        None, "--descriptor-cache",
-        help="An .npy of distractor descriptors for seeds 0.. (benchmarks/bench_store.py cache) to skip recomputing them."),
+    distractor_cache: Optional[Path] = typer.Option(
+        None, "--distractor-cache",
+        help="A directory of distractor descriptors and ring spectra for seeds 0.. "
+             "(benchmarks/bench_store.py cache) to skip recomputing them."),
 ) -> None:
     """Query time and recall@10 of the real scans among synthetic distractors, per store size."""
     from ballistics_core.cli.cmd_store import signature_of
@@ -94,5 +95,5 @@ def scale(
     real = {stem(p.name): signature_of(p) for p in files}
     with tempfile.TemporaryDirectory() as tmp:
         run(real, truth, size_list, out, store_dir=store_dir or Path(tmp) / "store", rescore=rescore,
-            tier2=not tier1_only, log=typer.echo, cache=descriptor_cache)
+            tier2=not tier1_only, log=typer.echo, cache=distractor_cache)
     typer.echo(f"wrote {out}")

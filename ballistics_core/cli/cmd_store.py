@@ -47,9 +47,7 @@ def open_or_create(path: Path, first_signature, n_shards: int):
 
     if (path / "manifest.json").exists():
         return SignatureStore.open(path)
-    return SignatureStore.create(path, params_digest=first_signature.params_digest,
-                                 algorithm_version=first_signature.algorithm_version,
-                                 descriptor_dim=int(first_signature.descriptor.size), n_shards=n_shards)
+    return SignatureStore.create_for(path, first_signature, n_shards=n_shards)
 
 
 @guarded
@@ -148,8 +146,10 @@ def search_cmd(
     res = search(st, q, top=top, rescore=rescore, filters=filters, exclude=[q.source_sha256],
                  executor=executor, scheduler_address=scheduler)
     if as_json:
-        typer.echo(json.dumps({"query": str(file), "screened": res.n_screened, "rescored": res.n_rescored,
-                               "params_digest": res.params_digest, "algorithm_version": res.algorithm_version,
+        typer.echo(json.dumps({"query": str(file), "screened": res.n_screened, "shortlisted": res.n_shortlisted,
+                               "rescored": res.n_rescored, "params_digest": res.params_digest,
+                               "search_params_digest": res.search_params_digest,
+                               "algorithm_version": res.algorithm_version,
                                "hits": [h.as_dict() for h in res.hits]}, indent=1))
         return
     rows = [[_fmt(getattr(h, c)) for c in COLUMNS] for h in res.hits]
@@ -157,7 +157,8 @@ def search_cmd(
     typer.echo("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)))
     for r in rows:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)))
-    typer.echo(f"({res.n_screened} screened, {res.n_rescored} compared in full; algorithm {res.algorithm_version}, params {res.params_digest})")
+    typer.echo(f"({res.n_screened} screened, {res.n_shortlisted} re-ranked by ring spectra, {res.n_rescored} compared "
+               f"in full; algorithm {res.algorithm_version}, params {res.params_digest}, search {res.search_params_digest})")
 
 
 @store_app.command("info")

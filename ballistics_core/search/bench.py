@@ -32,8 +32,7 @@ def ingest_files(store_path: Path, files: Sequence[Path], make: Callable) -> tup
     if (store_path / "manifest.json").exists():
         st = SignatureStore.open(store_path)
     else:
-        st = SignatureStore.create(store_path, params_digest=first.params_digest,
-                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+        st = SignatureStore.create_for(store_path, first)
     st.add(sigs.values())
     return st, sigs, time.perf_counter() - t0
 
@@ -48,7 +47,7 @@ def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, re
     rows = []
     try:
         for name, sig in sigs.items():
-            res = search(store, sig, top=top, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2, _executor=ex)
+            res = search(store, sig, top=top, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2, pool=ex)
             for h in res.hits:
                 rows.append({"query": name, "rank": h.rank, "candidate": stem(h.candidate),
                              "score": h.fused if h.fused is not None else h.tier1_score})
@@ -62,16 +61,44 @@ def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, re
     return rows
 
 
-def distractor_descriptors(seeds: range, cache: Path | None = None) -> np.ndarray:
-    """Descriptors of synthetic faces ``seeds`` (computed, or read from an .npy cache of seeds from 0)."""
+def cache_key() -> dict:
+    """What a distractor cache must have been made with to be reused."""
+    from ballistics_core.engine import DEFAULT_PARAMS
+    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM
+
+    return {"descriptor": DEFAULT_PARAMS.descriptor.digest(), "polar": DEFAULT_PARAMS.polar.digest(),
+            "spacing_um": SYNTHETIC_SPACING_UM}
+
+
+def open_cache(cache: Path | None) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(descriptors, ring spectra, rows done) memory-mapped from a cache directory made for these parameters."""
+    import json
+
+    if cache is None or not (Path(cache) / "cache.json").is_file():
+        return None
+    info = json.loads((Path(cache) / "cache.json").read_text())
+    if info.get("key") != cache_key():
+        raise ValueError(f"distractor cache {cache} was made with other parameters; delete it or point elsewhere")
+    return (np.load(Path(cache) / "descriptors.npy", mmap_mode="r"),
+            np.load(Path(cache) / "ring_spectra.npy", mmap_mode="r"), int(info["done"]))
+
+
+def distractor_arrays(seeds: range, cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors and ring spectra of synthetic faces ``seeds``, from a cache (seeds from 0) or computed."""
+    from ballistics_core.engine import DEFAULT_PARAMS
     from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.polar import ring_spectra
     from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_surface
 
-    if cache is not None and Path(cache).exists():
-        have = np.load(cache, mmap_mode="r")
-        if seeds.stop <= have.shape[0]:
-            return np.array(have[seeds.start:seeds.stop])
-    return np.stack([compute_descriptor(synthetic_surface(s), spacing_um=SYNTHETIC_SPACING_UM) for s in seeds])
+    have = open_cache(cache)
+    if have is not None and seeds.stop <= have[2]:
+        return np.array(have[0][seeds.start:seeds.stop]), np.array(have[1][seeds.start:seeds.stop])
+    desc, rings = [], []
+    for s in seeds:
+        surface = synthetic_surface(s)
+        desc.append(compute_descriptor(surface, spacing_um=SYNTHETIC_SPACING_UM, params=DEFAULT_PARAMS.descriptor))
+        rings.append(ring_spectra(surface, spacing_um=SYNTHETIC_SPACING_UM, params=DEFAULT_PARAMS.polar))
+    return np.stack(desc), np.stack(rings)
 
 
 def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, batch: int = 512,
@@ -91,9 +118,10 @@ def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, ba
     seed = start_seed + _n_synthetic(store)
     while n < upto:
         m = min(batch, upto - n)
-        desc = distractor_descriptors(range(seed, seed + m), cache)
+        desc, rings = distractor_arrays(range(seed, seed + m), cache)
         recs = [StoredRecord(Signature(
                     surface=np.zeros((0, 0), np.float32), spacing_um=SYNTHETIC_SPACING_UM, descriptor=desc[i],
+                    ring_spectra=rings[i],
                     algorithm_version=store.algorithm_version, params_digest=store.params_digest,
                     source_sha256=hashlib.sha256(f"synthetic:{s}:{SYNTHETIC_SPACING_UM!r}".encode()).hexdigest(),
                     meta={"source": f"synthetic-{s}", "synthetic": True}),
@@ -126,8 +154,7 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
         st = SignatureStore.open(store_path)
     else:
         first = next(iter(real_sigs.values()))
-        st = SignatureStore.create(store_path, params_digest=first.params_digest,
-                                   algorithm_version=first.algorithm_version, descriptor_dim=first.descriptor.size)
+        st = SignatureStore.create_for(store_path, first)
     st.add(real_sigs.values())
     full_times = []
     if tier2:
@@ -139,7 +166,7 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
             t = time.perf_counter()
             compare_signatures(a, b)
             full_times.append(time.perf_counter() - t)
-    results = []
+    results, detail = [], []
     for size in sorted(sizes):
         before = len(st)
         secs = add_distractors(st, size, progress=lambda n: log(f"  store at {n}") if n % 10240 < 512 else None,
@@ -153,7 +180,11 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
             t = time.perf_counter()
             res = search(st, sig, top=10, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2)
             times.append(time.perf_counter() - t)
-            hits += any(labels.get(stem(h.candidate)) == labels[name] for h in res.hits[:10])
+            mate_ranks = [h.rank for h in res.hits[:10] if labels.get(stem(h.candidate)) == labels[name]]
+            hits += bool(mate_ranks)
+            detail.append({"size": len(st), "query": name, "seconds": f"{times[-1]:.3f}",
+                           **{k: f"{v:.3f}" for k, v in res.timings.items()},
+                           "first_mate_rank": mate_ranks[0] if mate_ranks else ""})
         row = {"size": len(st), "query_seconds": statistics.median(times),
                "full_compare_seconds": statistics.median(full_times) if full_times else float("nan"),
                "recall_at_10": hits / len(real_sigs)}
@@ -165,4 +196,10 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
         w.writeheader()
         for r in results:
             w.writerow(r)
+    # per query: time per tier and where the first true mate ended up (blank: not in the top 10)
+    with open(Path(out).with_name(Path(out).stem + "_queries.csv"), "w", newline="") as fh:
+        keys = list(dict.fromkeys(k for d in detail for k in d))
+        w = csv.DictWriter(fh, fieldnames=keys, restval="")
+        w.writeheader()
+        w.writerows(detail)
     return results

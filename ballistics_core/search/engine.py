@@ -1,26 +1,58 @@
-"""Two-tier ranked search over a (possibly sharded) signature store.
+"""Three-tier ranked search over a (possibly sharded) signature store.
 
-Phase 1 screens every shard with its descriptor matrix and keeps the global top
-``rescore`` candidates; phase 2 runs the full comparison on those candidates,
-grouped by the shard that holds them. Each shard's work is a plain function of
-(store path, shard, inputs), so it runs the same in this process or as a task
-on a Dask cluster, and the merge (sort by score, then by SHA-256) is
-deterministic: both executors give identical rankings.
+Tier 1 screens every shard with its descriptor matrix (one matrix product) and
+keeps the global top ``shortlist``. Tier 1b re-ranks that shortlist by the
+rotation-searched correlation of ring spectra (:mod:`ballistics_core.signature.polar`),
+which keeps the phase the descriptor throws away, and keeps the top
+``rescore``. Tier 2 runs the full comparison on those, one task per candidate.
+Each task is a plain function of (store path, inputs), so it runs the same in
+this process or on a Dask cluster, and every merge (sort by score, then by
+SHA-256) is deterministic: both executors give identical rankings.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ballistics_core.errors import BallisticsError
+from ballistics_core.params import DigestMixin
 from ballistics_core.search.tier1 import Filters, load_shard, screen
 from ballistics_core.store import SignatureStore
+from ballistics_core.store import segment as seg
 
 DEFAULT_RESCORE = 10
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class SearchParams(DigestMixin):
+    """How a search narrows the store down (not part of any score).
+
+    Attributes
+    ----------
+    shortlist : int
+        Tier-1 candidates passed to the ring-spectra tier. Its cost is fixed
+        (about a millisecond per candidate), so a query costs the same at
+        1,000 and at 1,000,000 signatures apart from the tier-1 product.
+    descriptor_centre_um, ring_centre_um : float
+        Half-width of the grid of ring-centre offsets at which the query is
+        sampled for tier 1 and tier 1b: the fitted aperture centre moves by up
+        to about 80 µm between two firings of one gun.
+    centre_step_um : float
+        Step of those grids.
+    """
+
+    shortlist: int = 1000
+    descriptor_centre_um: float = 50.0
+    ring_centre_um: float = 75.0
+    centre_step_um: float = 25.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +63,7 @@ class Hit:
     sha256: str
     candidate: str
     tier1_score: float
+    ring_score: float | None = None
     breech_face: float | None = None
     firing_pin: float | None = None
     fused: float | None = None
@@ -51,6 +84,8 @@ class SearchResult:
     n_rescored: int
     params_digest: str
     algorithm_version: str
+    search_params_digest: str = ""
+    n_shortlisted: int = 0
     timings: dict = field(default_factory=dict)
 
 
@@ -58,6 +93,7 @@ class SearchResult:
 def _pack(sig) -> dict:
     return {
         "surface": np.asarray(sig.surface), "spacing_um": sig.spacing_um, "descriptor": np.asarray(sig.descriptor),
+        "ring_spectra": None if sig.ring_spectra is None else np.asarray(sig.ring_spectra),
         "firing_pin": None if sig.firing_pin is None else np.asarray(sig.firing_pin),
         "firing_pin_spacing_um": sig.firing_pin_spacing_um, "kind": sig.kind,
         "algorithm_version": sig.algorithm_version, "params_digest": sig.params_digest,
@@ -71,9 +107,9 @@ def _unpack(d: dict):
     return Signature(**d)
 
 
-# ---- shard tasks -----------------------------------------------------------------------------
+# ---- tasks -------------------------------------------------------------------------------------
 _STORES: dict[str, SignatureStore] = {}
-_STORES_LOCK = __import__("threading").Lock()
+_STORES_LOCK = threading.Lock()
 
 
 def _open_store(path: str) -> SignatureStore:
@@ -90,40 +126,50 @@ def _open_store(path: str) -> SignatureStore:
         return cached
 
 
-def screen_shard(store_path: str, shard: int, descriptor: np.ndarray, k: int,
-                 filters: Filters | None, exclude: frozenset) -> tuple[int, list[tuple[float, str, int]]]:
-    """(live rows screened, top ``k`` as (score, sha256, shard)) of one shard."""
+def screen_shard(store_path: str, shard: int, descriptors: np.ndarray, k: int,
+                 filters: Filters | None, exclude: frozenset) -> tuple[int, list[tuple[float, str, int, str]]]:
+    """Tier 1 of one shard: (live rows screened, top ``k`` as (score, sha256, shard, name))."""
     store = _open_store(store_path)
     index = load_shard(store, shard)
     names = index.columns["name"]
     return index.n_live, [(s, sha, shard, str(names[index.row_of(sha)]))
-                          for s, sha in screen(index, descriptor, k, filters=filters, exclude=exclude)]
+                          for s, sha in screen(index, descriptors, k, filters=filters, exclude=exclude)]
 
 
-def rescore_shard(store_path: str, query: dict, candidates: list[tuple[float, str, str]],
-                  compare_params: Any = None) -> list[dict]:
-    from ballistics_core.engine import compare_signatures, prepare_signature
+def ring_shard(store_path: str, query_rings: np.ndarray, candidates: list[tuple[float, str, int, str]]
+               ) -> list[tuple[float, float, str, str]]:
+    """Tier 1b of one shard's candidates: (ring score, tier-1 score, sha256, name) each."""
+    from ballistics_core.signature.polar import polar_correlation
 
     store = _open_store(store_path)
-    q = _unpack(query)
-    out = []
-    prepared = {}  # the query's per-scan work, once per sampling it meets
-    for tier1, sha, name in candidates:
-        cand = store.load_signature(sha)
-        common = max(q.spacing_um, cand.spacing_um)
-        if common not in prepared:
-            prepared[common] = prepare_signature(q, params=compare_params, spacing_um=common)
-        c = compare_signatures(q, cand, params=compare_params, prepared=(prepared[common], None))
-        out.append({
-            "sha256": sha, "candidate": name, "tier1_score": tier1,
-            "breech_face": _f(getattr(c, "breech_face_score", None)),
-            "firing_pin": _f(getattr(c, "firing_pin_score", None)),
-            "fused": _f(c.score), "log10_lr": _f(getattr(c, "log10_lr", None)),
-            "decision": str(getattr(c, "decision", "")), "cmc": _i(getattr(c, "cmc", None)),
-            "rotation_deg": _f(getattr(c, "rotation_deg", None)),
-            "translation_um": tuple(float(t) for t in c.translation_um) if getattr(c, "translation_um", None) is not None else None,
-        })
-    return out
+    cat = store.catalog()
+    by_file: dict[str, list[int]] = {}
+    for i, (_, sha, _, _) in enumerate(candidates):
+        by_file.setdefault(cat[sha].file, []).append(i)
+    rings = np.zeros((len(candidates), *store.ring_shape), np.complex64)
+    for f, idx in by_file.items():
+        rings[idx] = seg.read_ring_spectra(store.path / f, [cat[candidates[i][1]].row for i in idx])
+    scores = polar_correlation(query_rings, rings)
+    return [(round(float(r), 6), t1, sha, name) for r, (t1, sha, _, name) in zip(scores, candidates)]
+
+
+def rescore_one(store_path: str, query: dict, candidate: tuple[float, float | None, str, str],
+                compare_params: Any = None) -> dict:
+    """Tier 2: the full comparison of the query with one stored candidate."""
+    from ballistics_core.engine import compare_signatures
+
+    store = _open_store(store_path)
+    tier1, ring, sha, name = candidate
+    c = compare_signatures(_unpack(query), store.load_signature(sha), params=compare_params)
+    return {
+        "sha256": sha, "candidate": name, "tier1_score": tier1, "ring_score": ring,
+        "breech_face": _f(getattr(c, "breech_face_score", None)),
+        "firing_pin": _f(getattr(c, "firing_pin_score", None)),
+        "fused": _f(c.score), "log10_lr": _f(getattr(c, "log10_lr", None)),
+        "decision": str(getattr(c, "decision", "")), "cmc": _i(getattr(c, "cmc", None)),
+        "rotation_deg": _f(getattr(c, "rotation_deg", None)),
+        "translation_um": tuple(float(t) for t in c.translation_um) if getattr(c, "translation_um", None) is not None else None,
+    }
 
 
 def _f(x):
@@ -136,8 +182,14 @@ def _i(x):
 
 # ---- executors ---------------------------------------------------------------------------------
 class _Local:
-    def map(self, fn, calls):
-        return [fn(*args) for args in calls]
+    def map(self, fn, calls, done: Callable[[int, int], None] | None = None):
+        calls = list(calls)
+        out = []
+        for i, args in enumerate(calls, start=1):
+            out.append(fn(*args))
+            if done:
+                done(i, len(calls))
+        return out
 
     def close(self):
         pass
@@ -157,8 +209,13 @@ class _Dask:
             self._cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
             self.client = Client(self._cluster)
 
-    def map(self, fn, calls):
+    def map(self, fn, calls, done: Callable[[int, int], None] | None = None):
+        from distributed import as_completed
+
         futures = [self.client.submit(fn, *args, pure=False) for args in calls]
+        if done:
+            for i, _ in enumerate(as_completed(futures), start=1):
+                done(i, len(futures))
         return self.client.gather(futures)
 
     def close(self):
@@ -176,11 +233,18 @@ def make_executor(executor: str = "local", *, client=None, scheduler_address: st
     raise BallisticsError(f"unknown executor {executor!r}: use 'local' or 'dask'")
 
 
+def _stage(progress: Progress | None, lo: float, hi: float):
+    if progress is None:
+        return None
+    return lambda i, n: progress(lo + (hi - lo) * i / max(n, 1))
+
+
 # ---- the search --------------------------------------------------------------------------------
 def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore: int | None = None,
            filters: Filters | None = None, exclude: tuple | frozenset = (), tier2: bool = True,
            executor: str = "local", scheduler_address: str | None = None, client=None,
-           compare_params: Any = None, _executor=None) -> SearchResult:
+           compare_params: Any = None, search_params: SearchParams | None = None,
+           progress: Progress | None = None, pool=None) -> SearchResult:
     """Rank stored signatures against ``query`` (a Signature).
 
     Parameters
@@ -197,45 +261,77 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     exclude : iterable of str
         Source SHA-256s never returned (leave-one-out evaluation).
     tier2 : bool
-        False returns the tier-1 ranking only (scores in ``tier1_score``).
+        False stops after tier 1b (``tier1_score`` and ``ring_score`` only).
     executor : {"local", "dask"}
-        Where shard tasks run; ``scheduler_address`` or ``client`` selects a Dask cluster.
+        Where the tasks run; ``scheduler_address`` or ``client`` selects a Dask cluster.
+    compare_params : EngineParams, optional
+        Engine parameters the store was built with (default: the shipped ones).
+    search_params : SearchParams, optional
+    progress : callable, optional
+        Called with the fraction done (0-1) as tasks finish.
+    pool : executor, optional
+        A :func:`make_executor` object to reuse across searches (the caller closes it).
     """
-    import time
-
+    from ballistics_core.engine import DEFAULT_PARAMS
     from ballistics_core.errors import ParamsMismatchError
+    from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.polar import centre_offsets, ring_spectra
 
+    sp = search_params or SearchParams()
+    params = compare_params or DEFAULT_PARAMS
     st = store if isinstance(store, SignatureStore) else SignatureStore.open(store)
     path = str(st.path.resolve())
     if query.params_digest != st.params_digest:
         raise ParamsMismatchError(
             f"query was made with parameter digest {query.params_digest}, the store holds {st.params_digest}")
-    k = max(top, rescore if rescore is not None else DEFAULT_RESCORE)
+    if params.digest() != st.params_digest:
+        raise ParamsMismatchError(
+            f"search was given engine parameters {params.digest()}, the store holds {st.params_digest}")
+    n_rescore = max(top, rescore if rescore is not None else DEFAULT_RESCORE)
+    k1 = max(n_rescore, sp.shortlist)
     exclude = frozenset(exclude)
-    ex = _executor or make_executor(executor, client=client, scheduler_address=scheduler_address)
+    ex = pool or make_executor(executor, client=client, scheduler_address=scheduler_address)
     timings = {}
     try:
         t0 = time.perf_counter()
-        desc = np.asarray(query.descriptor, np.float32)
-        per_shard = ex.map(screen_shard, [(path, s, desc, k, filters, exclude) for s in range(st.n_shards)])
+        surface = np.asarray(query.surface, np.float32)
+        descs = compute_descriptor(surface, spacing_um=query.spacing_um, params=params.descriptor,
+                                   offsets_um=centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um))
+        rings = ring_spectra(surface, spacing_um=query.spacing_um, params=params.polar,
+                             offsets_um=centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um))
+        timings["query_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        per_shard = ex.map(screen_shard, [(path, s, descs, k1, filters, exclude) for s in range(st.n_shards)],
+                           _stage(progress, 0.0, 0.05))
         n_screened = sum(n for n, _ in per_shard)
-        pooled = sorted((c for _, part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k]
+        shortlist = sorted((c for _, part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k1]
         timings["tier1_s"] = time.perf_counter() - t0
-        if not tier2:
-            hits = [Hit(rank=i + 1, sha256=sha, candidate=name, tier1_score=s)
-                    for i, (s, sha, _, name) in enumerate(pooled[:top])]
-            return SearchResult(hits, n_screened, 0, st.params_digest, st.algorithm_version, timings)
-        t1 = time.perf_counter()
+
+        t0 = time.perf_counter()
         groups: dict[int, list] = {}
-        for score, sha, shard, name in pooled:
-            groups.setdefault(shard, []).append((score, sha, name))
+        for c in shortlist:
+            groups.setdefault(c[2], []).append(c)
+        ranked = ex.map(ring_shard, [(path, rings, cands) for _, cands in sorted(groups.items())],
+                        _stage(progress, 0.05, 0.15))
+        ranked = sorted((r for part in ranked for r in part), key=lambda r: (-r[0], -r[1], r[2]))
+        timings["tier1b_s"] = time.perf_counter() - t0
+        if not tier2:
+            hits = [Hit(rank=i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
+                    for i, (r, t1, sha, name) in enumerate(ranked[:top])]
+            return SearchResult(hits, n_screened, 0, st.params_digest, st.algorithm_version, sp.digest(),
+                                len(shortlist), timings)
+
+        t0 = time.perf_counter()
         packed = _pack(query)
-        rows = ex.map(rescore_shard, [(path, packed, cands, compare_params) for _, cands in sorted(groups.items())])
-        timings["tier2_s"] = time.perf_counter() - t1
+        rows = ex.map(rescore_one, [(path, packed, (t1, r, sha, name), compare_params)
+                                    for r, t1, sha, name in ranked[:n_rescore]],
+                      _stage(progress, 0.15, 1.0))
+        timings["tier2_s"] = time.perf_counter() - t0
     finally:
-        if _executor is None:
+        if pool is None:
             ex.close()
-    flat = sorted((r for part in rows for r in part),
-                  key=lambda r: (-(r["fused"] if r["fused"] is not None else -np.inf), -r["tier1_score"], r["sha256"]))
-    hits = [Hit(rank=i + 1, **r) for i, r in enumerate(flat[:top])]
-    return SearchResult(hits, n_screened, len(flat), st.params_digest, st.algorithm_version, timings)
+    rows.sort(key=lambda r: (-(r["fused"] if r["fused"] is not None else -np.inf), -r["ring_score"], r["sha256"]))
+    hits = [Hit(rank=i + 1, **r) for i, r in enumerate(rows[:top])]
+    return SearchResult(hits, n_screened, len(rows), st.params_digest, st.algorithm_version, sp.digest(),
+                        len(shortlist), timings)

@@ -136,15 +136,27 @@ _CONTROLLER = None
 
 
 def _matvec(matrix: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``matrix @ q`` for a (D,) query, or the row-wise best of ``matrix @ q.T`` for (M, D) queries."""
     global _CONTROLLER
     if matrix.shape[0] >= _SINGLE_THREAD_ROWS:
-        return matrix @ q
+        return _best(matrix, q)
     if _CONTROLLER is None:
         from threadpoolctl import ThreadpoolController
 
         _CONTROLLER = ThreadpoolController()
     with _CONTROLLER.limit(limits=1, user_api="blas"):
+        return _best(matrix, q)
+
+
+def _best(matrix: np.ndarray, q: np.ndarray) -> np.ndarray:
+    if q.ndim == 1:
         return matrix @ q
+    # blocks of rows keep the (rows, M) product in cache instead of writing N x M floats out
+    out = np.empty(matrix.shape[0], np.float32)
+    step = 16384
+    for i in range(0, matrix.shape[0], step):
+        np.max(matrix[i : i + step] @ q.T, axis=1, out=out[i : i + step])
+    return out
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -165,16 +177,23 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 def screen(index: ShardIndex, query: np.ndarray, k: int, *, filters: Filters | None = None,
            exclude: frozenset = frozenset()) -> list[tuple[float, str]]:
-    """Top ``k`` (score, sha256) of one shard by descriptor dot product (live, unfiltered-out rows only)."""
+    """Top ``k`` (score, sha256) of one shard by descriptor dot product (live, unfiltered-out rows only).
+
+    ``query`` is one descriptor (D,) or several (M, D) (the query sampled at
+    several ring centres); a row's score is then its best dot product.
+    """
     if index.matrix.shape[0] == 0:
         return []
     scores = _matvec(index.matrix, np.asarray(query, np.float32))
     m = index.mask(filters, exclude)
     if m is not None:
         scores = np.where(m, scores, -np.inf)
-    # BLAS blocking makes the last float32 bit depend on where a row sits in the
-    # matrix; rounding to 1e-6 makes scores (and their order) independent of how
-    # the store is split into shards
-    scores = np.round(scores.astype(np.float64), SCORE_DECIMALS)
-    idx = top_k(scores, k)
-    return [(float(scores[i]), str(index.sha256[i])) for i in idx if np.isfinite(scores[i])]
+    # BLAS blocking makes the last float32 bits depend on where a row sits in the
+    # matrix (and so on how the store is split into shards): the top rows, with a
+    # margin for near-ties, are scored again in float64 row by row and rounded
+    idx = top_k(scores, k + 16 + k // 8)
+    idx = idx[np.isfinite(scores[idx])]
+    q = np.asarray(query, np.float64).reshape(-1, index.matrix.shape[1])
+    exact = np.round(np.max(index.matrix[idx].astype(np.float64) @ q.T, axis=1), SCORE_DECIMALS)
+    order = np.lexsort((index.sha256[idx].astype(str), -exact))[:k]  # ties by SHA-256, as the merge
+    return [(float(exact[i]), str(index.sha256[idx[i]])) for i in order]

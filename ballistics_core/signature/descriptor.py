@@ -143,7 +143,8 @@ def find_aperture(valid: np.ndarray) -> tuple[float, float, float, bool]:
 
 
 def compute_descriptor(
-    surface: np.ndarray, *, spacing_um: float, params: DescriptorParams | None = None
+    surface: np.ndarray, *, spacing_um: float, params: DescriptorParams | None = None,
+    offsets_um: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rotation-invariant unit-norm float32 descriptor of a breech-face surface.
 
@@ -154,10 +155,14 @@ def compute_descriptor(
     spacing_um : float
         Lateral sampling interval.
     params : DescriptorParams, optional
+    offsets_um : (M, 2) array, optional
+        Shifts (dy, dx) of the ring centre from the fitted aperture centre; a
+        search query uses a small grid of them because the fitted centre moves
+        between firings (see :mod:`.polar`).
 
     Returns
     -------
-    (D,) float32 ndarray
+    (D,) or (M, D) float32 ndarray
         Unit L2 norm (all zeros only if nothing is measured); compare two
         descriptors with a dot product. ``D = descriptor_dimension(params)``.
     """
@@ -165,21 +170,31 @@ def compute_descriptor(
     s = np.asarray(surface, dtype=np.float64)
     if s.ndim != 2:
         raise ValueError(f"surface must be 2-D, got shape {s.shape}")
+    single = offsets_um is None
+    offs = np.zeros((1, 2)) if single else np.asarray(offsets_um, float).reshape(-1, 2)
+    out = np.zeros((len(offs), descriptor_dimension(p)), np.float32)
     valid = np.isfinite(s)
+    if valid.sum() >= 100:
+        cy, cx, r_ap, _ = find_aperture(valid)
+        z = np.where(valid, s, 0.0)
+        v = valid.astype(np.float64)
+        for j, (dy, dx) in enumerate(offs):
+            out[j] = _descriptor_at(z, v, cy + dy / spacing_um, cx + dx / spacing_um, r_ap, spacing_um, p)
+    return out[0] if single else out
+
+
+def _descriptor_at(z: np.ndarray, v: np.ndarray, cy: float, cx: float, r_ap: float, spacing_um: float,
+                   p: DescriptorParams) -> np.ndarray:
     k = p.n_harmonics
     out = np.zeros(descriptor_dimension(p), np.float32)
-    if valid.sum() < 100:
-        return out
-    cy, cx, r_ap, _ = find_aperture(valid)
     r0 = r_ap + p.ring_inner_offset_um / spacing_um
     r1 = r_ap + p.ring_outer_offset_um / spacing_um
     radii = np.linspace(r0, r1, p.n_rings)
     theta = np.linspace(0.0, 2 * np.pi, p.n_angles, endpoint=False)
     yy = cy + radii[:, None] * np.sin(theta)[None]
     xx = cx + radii[:, None] * np.cos(theta)[None]
-    z = np.where(valid, s, 0.0)
     ring = ndi.map_coordinates(z, [yy, xx], order=1, mode="constant", cval=0.0)
-    weight = ndi.map_coordinates(valid.astype(np.float64), [yy, xx], order=1, mode="constant", cval=0.0)
+    weight = ndi.map_coordinates(v, [yy, xx], order=1, mode="constant", cval=0.0)
     full = weight > 0.99  # samples interpolated only from measured points
 
     spectra = np.zeros((p.n_rings, k), complex)

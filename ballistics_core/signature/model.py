@@ -30,6 +30,9 @@ class Signature:
         Lateral spacing of ``surface``.
     descriptor : (D,) float32
         Rotation-invariant, unit-norm vector for tier-1 screening.
+    ring_spectra : (R, K) complex64 or None
+        Angular spectra of rings around the aperture (:mod:`.polar`), for the
+        rotation-searched second screening tier; required by the store.
     firing_pin : (n_r, n_theta) float32 or None
         Firing-pin impression unwrapped to polar coordinates (rows: radius,
         columns: angle over the full circle), form removed; None when the scan
@@ -47,6 +50,7 @@ class Signature:
     descriptor: np.ndarray
     firing_pin: np.ndarray | None = None
     firing_pin_spacing_um: float = 0.0
+    ring_spectra: np.ndarray | None = None
     kind: str = "topography"
     algorithm_version: str = ""
     params_digest: str = ""
@@ -57,4 +61,5 @@ class Signature:
         object.__setattr__(self, "surface", _frozen(self.surface))
         object.__setattr__(self, "descriptor", _frozen(self.descriptor))
         object.__setattr__(self, "firing_pin", _frozen(self.firing_pin))
+        object.__setattr__(self, "ring_spectra", _frozen(self.ring_spectra, np.complex64))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))

@@ -86,7 +86,8 @@ def synthetic_surface(seed: int, spacing_um: float = SYNTHETIC_SPACING_UM, size_
 
 
 def synthetic_signature(seed: int, *, params_digest: str, algorithm_version: str,
-                        descriptor_params=None, spacing_um: float = SYNTHETIC_SPACING_UM, meta: dict | None = None):
+                        descriptor_params=None, polar_params=None, spacing_um: float = SYNTHETIC_SPACING_UM,
+                        meta: dict | None = None):
     """A distractor :class:`Signature` built from :func:`synthetic_surface`.
 
     The generated face is already "preprocessed", so it carries the digest and
@@ -96,13 +97,15 @@ def synthetic_signature(seed: int, *, params_digest: str, algorithm_version: str
 
     from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
     from ballistics_core.signature.model import Signature
+    from ballistics_core.signature.polar import ring_spectra
 
     surface = synthetic_surface(seed, spacing_um=spacing_um)
     descriptor = compute_descriptor(surface, spacing_um=spacing_um, params=descriptor_params or DescriptorParams())
+    rings = ring_spectra(surface, spacing_um=spacing_um, params=polar_params)
     m = {"source": f"synthetic-{seed}", "synthetic": True}
     m.update(meta or {})
     return Signature(
-        surface=surface, spacing_um=spacing_um, descriptor=descriptor,
+        surface=surface, spacing_um=spacing_um, descriptor=descriptor, ring_spectra=rings,
         algorithm_version=algorithm_version, params_digest=params_digest,
         source_sha256=hashlib.sha256(f"synthetic:{int(seed)}:{spacing_um!r}".encode()).hexdigest(), meta=m,
     )

@@ -22,7 +22,7 @@ import json
 import os
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ring spectra per signature (second screening tier)
 MANIFEST = "manifest.json"
 TOMBSTONES = "tombstones.jsonl"
 LOCK = ".writer.lock"

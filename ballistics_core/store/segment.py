@@ -34,13 +34,15 @@ class StoredRecord:
     synthetic: dict | None = None
 
 
-def record_checksum(descriptor: np.ndarray, surface: np.ndarray | None, firing_pin: np.ndarray | None) -> str:
+def record_checksum(descriptor: np.ndarray, surface: np.ndarray | None, firing_pin: np.ndarray | None,
+                    ring_spectra: np.ndarray) -> str:
     h = hashlib.sha256()
-    for a in (descriptor, surface, firing_pin):
+    for a, dtype in ((descriptor, np.float32), (surface, np.float32), (firing_pin, np.float32),
+                     (ring_spectra, np.complex64)):
         if a is None:
             h.update(b"\x00none")
         else:
-            a = np.ascontiguousarray(a, dtype=np.float32)
+            a = np.ascontiguousarray(a, dtype=dtype)
             h.update(repr(a.shape).encode())
             h.update(a.tobytes())
     return h.hexdigest()
@@ -51,7 +53,7 @@ def _meta_json(meta) -> str:
 
 
 def write_segment(path: Path, records: Sequence[StoredRecord], *, params_digest: str,
-                  algorithm_version: str, descriptor_dim: int) -> None:
+                  algorithm_version: str, descriptor_dim: int, ring_shape: tuple[int, int]) -> None:
     """Write ``records`` to ``path`` (a temporary name), flushed and fsync'd."""
     n = len(records)
     with h5py.File(path, "w", libver="latest") as f:
@@ -62,6 +64,9 @@ def write_segment(path: Path, records: Sequence[StoredRecord], *, params_digest:
         f.attrs["n"] = n
         desc = np.stack([np.asarray(r.signature.descriptor, np.float32) for r in records]) if n else np.zeros((0, descriptor_dim), np.float32)
         f.create_dataset("descriptor", data=desc)
+        rings = (np.stack([np.asarray(r.signature.ring_spectra, np.complex64) for r in records]) if n
+                 else np.zeros((0, *ring_shape), np.complex64))
+        f.create_dataset("ring_spectra", data=rings)
         f.create_dataset("sha256", data=np.array([r.signature.source_sha256.encode() for r in records], dtype="S64"))
         f.create_dataset("name", data=[str(r.signature.meta.get("source", r.signature.meta.get("name", ""))) for r in records], dtype=_STR)
         f.create_dataset("meta_json", data=[_meta_json(r.signature.meta) for r in records], dtype=_STR)
@@ -81,7 +86,7 @@ def write_segment(path: Path, records: Sequence[StoredRecord], *, params_digest:
             g.attrs["algorithm_version"] = s.algorithm_version
             g.attrs["params_digest"] = s.params_digest
             g.attrs["synthetic"] = json.dumps(r.synthetic, sort_keys=True) if r.synthetic else ""
-            sums.append(record_checksum(desc[i], surface, fp).encode())
+            sums.append(record_checksum(desc[i], surface, fp, rings[i]).encode())
         f.create_dataset("checksum", data=np.array(sums, dtype="S64"))
         f.flush()
     fd = os.open(path, os.O_RDONLY)
@@ -123,6 +128,17 @@ def read_descriptors(path: Path) -> np.ndarray:
         return np.asarray(f["descriptor"][()], dtype=np.float32)
 
 
+def read_ring_spectra(path: Path, rows: Sequence[int]) -> np.ndarray:
+    """Ring spectra of ``rows`` (any order), as (len(rows), R, K) complex64."""
+    rows = np.asarray(rows, int)
+    with h5py.File(path, "r") as f:
+        d = f["ring_spectra"]
+        if rows.size == 0:
+            return np.zeros((0, *d.shape[1:]), np.complex64)
+        uniq, inverse = np.unique(rows, return_inverse=True)  # h5py wants increasing, unique indices
+        return np.asarray(d[uniq.tolist()], np.complex64)[inverse.ravel()]
+
+
 def read_row(path: Path, row: int) -> dict:
     """Arrays and attributes of one row (surface None for synthetic rows)."""
     with h5py.File(path, "r") as f:
@@ -131,6 +147,7 @@ def read_row(path: Path, row: int) -> dict:
         synthetic = str(g.attrs["synthetic"])
         return {
             "descriptor": np.asarray(f["descriptor"][row], np.float32),
+            "ring_spectra": np.asarray(f["ring_spectra"][row], np.complex64),
             "surface": None if synthetic else surface,
             "firing_pin": np.asarray(g["firing_pin"][()], np.float32) if "firing_pin" in g else None,
             "spacing_um": float(g.attrs["spacing_um"]),
@@ -148,11 +165,12 @@ def read_row(path: Path, row: int) -> dict:
 def _byte_ranges(path: Path, row: int) -> list[tuple[int, int]]:
     ranges = []
     with h5py.File(path, "r") as f:
-        d = f["descriptor"]
-        off = d.id.get_offset()
-        if off is not None:
-            width = d.shape[1] * d.dtype.itemsize
-            ranges.append((off + row * width, width))
+        for key in ("descriptor", "ring_spectra"):
+            d = f[key]
+            off = d.id.get_offset()
+            if off is not None:
+                width = int(np.prod(d.shape[1:])) * d.dtype.itemsize
+                ranges.append((off + row * width, width))
         g = f[f"sig/{row:06d}"]
         for key in ("surface", "firing_pin"):
             if key in g:
@@ -164,7 +182,7 @@ def _byte_ranges(path: Path, row: int) -> list[tuple[int, int]]:
 
 
 def destroy_rows(path: Path, rows: Sequence[int]) -> None:
-    """Overwrite the descriptor, surface and firing-pin bytes of ``rows`` with zeros."""
+    """Overwrite the descriptor, ring-spectra, surface and firing-pin bytes of ``rows`` with zeros."""
     ranges = [r for row in rows for r in _byte_ranges(path, row)]
     fd = os.open(path, os.O_WRONLY)
     try:
@@ -181,6 +199,7 @@ def verify_rows(path: Path, destroyed: set[int]) -> list[str]:
     with h5py.File(path, "r") as f:
         n = int(f.attrs["n"])
         desc = f["descriptor"][()]
+        rings = f["ring_spectra"][()]
         sums = f["checksum"][()]
         shas = f["sha256"][()]
         for i in range(n):
@@ -190,10 +209,10 @@ def verify_rows(path: Path, destroyed: set[int]) -> list[str]:
             fp = g["firing_pin"][()] if "firing_pin" in g else None
             label = f"{path.name} row {i} ({shas[i].decode()[:12]})"
             if i in destroyed:
-                arrays = [a for a in (desc[i], surface, fp) if a is not None]
+                arrays = [a for a in (desc[i], rings[i], surface, fp) if a is not None]
                 if any(np.any(a != 0) for a in arrays):
                     problems.append(f"{label}: tombstoned but its data is not destroyed")
                 continue
-            if record_checksum(desc[i], surface, fp) != sums[i].decode():
+            if record_checksum(desc[i], surface, fp, rings[i]) != sums[i].decode():
                 problems.append(f"{label}: checksum mismatch")
     return problems

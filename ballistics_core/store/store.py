@@ -66,7 +66,7 @@ class SignatureStore:
     # ---- opening -------------------------------------------------------------------------
     @classmethod
     def create(cls, path, *, params_digest: str, algorithm_version: str, descriptor_dim: int,
-               n_shards: int = 1) -> "SignatureStore":
+               ring_shape: tuple[int, int], n_shards: int = 1) -> "SignatureStore":
         path = Path(path)
         if (path / MANIFEST).exists():
             raise StoreError(f"a store already exists at {path}")
@@ -78,6 +78,7 @@ class SignatureStore:
             "params_digest": params_digest,
             "algorithm_version": algorithm_version,
             "descriptor_dim": int(descriptor_dim),
+            "ring_shape": [int(x) for x in ring_shape],
             "n_shards": int(n_shards),
             "segments": [],
             "generation": 0,
@@ -86,6 +87,13 @@ class SignatureStore:
         }
         write_json_atomic(path / MANIFEST, manifest)
         return cls(path, manifest)
+
+    @classmethod
+    def create_for(cls, path, signature, *, n_shards: int = 1) -> "SignatureStore":
+        """A new store for signatures made like ``signature`` (same digest, version and array shapes)."""
+        return cls.create(path, params_digest=signature.params_digest, algorithm_version=signature.algorithm_version,
+                          descriptor_dim=int(np.asarray(signature.descriptor).size),
+                          ring_shape=tuple(np.shape(signature.ring_spectra)), n_shards=n_shards)
 
     @classmethod
     def open(cls, path) -> "SignatureStore":
@@ -97,7 +105,9 @@ class SignatureStore:
         except (OSError, ValueError) as exc:
             raise StoreError(f"unreadable store manifest in {path}: {exc}") from None
         if manifest.get("schema_version") != SCHEMA_VERSION:
-            raise StoreError(f"store {path} has schema {manifest.get('schema_version')}, this version reads {SCHEMA_VERSION}")
+            raise StoreError(
+                f"store {path} has schema {manifest.get('schema_version')}, this version reads {SCHEMA_VERSION}: "
+                "re-ingest its source files into a new store")
         return cls(path, manifest)
 
     def refresh(self) -> "SignatureStore":
@@ -118,6 +128,10 @@ class SignatureStore:
     @property
     def descriptor_dim(self) -> int:
         return int(self._manifest["descriptor_dim"])
+
+    @property
+    def ring_shape(self) -> tuple[int, int]:
+        return tuple(int(x) for x in self._manifest["ring_shape"])
 
     @property
     def n_shards(self) -> int:
@@ -206,7 +220,8 @@ class SignatureStore:
 
             surface = synthetic_surface(**r["synthetic"])
         return Signature(
-            surface=surface, spacing_um=r["spacing_um"], descriptor=r["descriptor"], firing_pin=firing_pin,
+            surface=surface, spacing_um=r["spacing_um"], descriptor=r["descriptor"], ring_spectra=r["ring_spectra"],
+            firing_pin=firing_pin,
             firing_pin_spacing_um=r["firing_pin_spacing_um"], kind=r["kind"],
             algorithm_version=r["algorithm_version"], params_digest=r["params_digest"],
             source_sha256=r["sha256"], meta=r["meta"],
@@ -243,6 +258,10 @@ class SignatureStore:
                 f"the store holds {self.algorithm_version}")
         if np.asarray(sig.descriptor).shape != (self.descriptor_dim,):
             raise ParamsMismatchError(f"descriptor length {np.asarray(sig.descriptor).size} differs from the store's {self.descriptor_dim}")
+        if sig.ring_spectra is None or tuple(np.shape(sig.ring_spectra)) != self.ring_shape:
+            raise ParamsMismatchError(
+                f"signature of {sig.meta.get('source', '?')} has ring spectra of shape "
+                f"{None if sig.ring_spectra is None else tuple(np.shape(sig.ring_spectra))}, the store needs {self.ring_shape}")
         if not sig.source_sha256:
             raise BallisticsError("signature has no source SHA-256; the store cannot recognise duplicates")
 
@@ -288,7 +307,8 @@ class SignatureStore:
         name = f"{SEGMENT_PREFIX}{uuid.uuid4().hex}.h5"
         tmp = self.path / (name + TMP_SUFFIX)
         seg.write_segment(tmp, batch, params_digest=self.params_digest,
-                          algorithm_version=self.algorithm_version, descriptor_dim=self.descriptor_dim)
+                          algorithm_version=self.algorithm_version, descriptor_dim=self.descriptor_dim,
+                          ring_shape=self.ring_shape)
         os.replace(tmp, self.path / name)
         fsync_dir(self.path)
         manifest = dict(self._manifest)

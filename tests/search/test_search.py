@@ -8,6 +8,7 @@ import pytest
 from ballistics_core import ALGORITHM_VERSION
 from ballistics_core.errors import ParamsMismatchError
 from ballistics_core.search import Filters, search, top_k
+from ballistics_core.signature.polar import PolarParams
 from ballistics_core.signature.descriptor import descriptor_dimension
 from ballistics_core.store import SignatureStore
 from tests.store.sigs import DIGEST, fadul_truth, real, synth
@@ -19,7 +20,7 @@ FADUL = ["Fadul 1-1", "Fadul 1-2", "Fadul 2-1", "Fadul 2-2", "Fadul 3-1", "Fadul
 def small_store(tmp_path_factory, shared_data):
     path = tmp_path_factory.mktemp("search") / "s"
     store = SignatureStore.create(path, params_digest=DIGEST, algorithm_version=ALGORITHM_VERSION,
-                                  descriptor_dim=descriptor_dimension())
+                                  descriptor_dim=descriptor_dimension(), ring_shape=PolarParams().shape)
     reals = {n: real(shared_data / "fadul" / f"{n}.x3p") for n in FADUL}
     # three batches so the store can later be split into shards along segments
     store.add([reals[n] for n in FADUL[:3]] + [synth(i, calibre="9mm", jurisdiction="NL") for i in range(20)])
@@ -34,17 +35,33 @@ def test_top_k_is_deterministic_with_ties():
     assert top_k(s, 10).tolist() == [1, 3, 0, 2, 4]
 
 
-def test_tier1_finds_mates_among_distractors(small_store, shared_data):
+def test_screening_finds_mates_among_distractors(small_store, shared_data):
     path, reals = small_store
     truth = fadul_truth(shared_data)
     for q in ("Fadul 1-1", "Fadul 2-2", "Fadul 3-1"):
         res = search(path, reals[q], top=5, tier2=False, exclude=[reals[q].source_sha256])
         assert res.n_screened == len(FADUL) + 60 and res.n_rescored == 0
+        assert res.n_shortlisted == len(FADUL) + 60 - 1  # the default shortlist holds the whole small store
         top = [h.candidate for h in res.hits]
         assert reals[q].meta["source"] not in top
         assert truth[top[0].removesuffix(".x3p")] == truth[q], (q, top)
-        scores = [h.tier1_score for h in res.hits]
+        scores = [h.ring_score for h in res.hits]
         assert scores == sorted(scores, reverse=True)
+        # the mate stands well clear of the best distractor on the ring spectra
+        best_synthetic = max(h.ring_score for h in search(path, reals[q], top=67, tier2=False).hits
+                             if h.candidate.startswith("synthetic-"))
+        assert res.hits[0].ring_score > best_synthetic + 0.1
+
+
+def test_ring_tier_reranks_a_short_tier1_list(small_store):
+    from ballistics_core.search import SearchParams
+
+    path, reals = small_store
+    q = reals["Fadul 2-1"]
+    res = search(path, q, top=3, tier2=False, exclude=[q.source_sha256], search_params=SearchParams(shortlist=12))
+    assert res.n_shortlisted == 12 and len(res.hits) == 3
+    tier1 = search(path, q, top=12, tier2=False, exclude=[q.source_sha256], search_params=SearchParams(shortlist=12))
+    assert {h.sha256 for h in res.hits} <= {h.sha256 for h in tier1.hits}
 
 
 def test_filters_restrict_candidates(small_store):
@@ -116,7 +133,7 @@ def test_shard_index_follows_appends_and_tombstones(tmp_path):
     from ballistics_core.search import load_shard
 
     store = SignatureStore.create(tmp_path / "s", params_digest=DIGEST, algorithm_version=ALGORITHM_VERSION,
-                                  descriptor_dim=descriptor_dimension())
+                                  descriptor_dim=descriptor_dimension(), ring_shape=PolarParams().shape)
     store.add([synth(i) for i in range(5)])
     first = load_shard(store, 0)
     assert first.matrix.shape == (5, descriptor_dimension())

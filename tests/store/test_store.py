@@ -13,6 +13,7 @@ import pytest
 
 from ballistics_core import ALGORITHM_VERSION
 from ballistics_core.errors import ParamsMismatchError
+from ballistics_core.signature.polar import PolarParams
 from ballistics_core.signature.descriptor import descriptor_dimension
 from ballistics_core.signature.synthetic import synthetic_spec
 from ballistics_core.store import SignatureStore, StoredRecord, StoreError
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def new_store(path: Path, n_shards: int = 1) -> SignatureStore:
     return SignatureStore.create(path, params_digest=DIGEST, algorithm_version=ALGORITHM_VERSION,
-                                 descriptor_dim=descriptor_dimension(), n_shards=n_shards)
+                                 descriptor_dim=descriptor_dimension(), ring_shape=PolarParams().shape, n_shards=n_shards)
 
 
 def test_round_trip_and_duplicates(tmp_path, shared_data):
@@ -53,7 +54,7 @@ def test_round_trip_and_duplicates(tmp_path, shared_data):
 
 def test_refuses_other_parameter_digest(tmp_path):
     store = SignatureStore.create(tmp_path / "s", params_digest="0123456789abcdef",
-                                  algorithm_version=ALGORITHM_VERSION, descriptor_dim=descriptor_dimension())
+                                  algorithm_version=ALGORITHM_VERSION, descriptor_dim=descriptor_dimension(), ring_shape=PolarParams().shape)
     with pytest.raises(ParamsMismatchError, match="parameter digest"):
         store.add([synth(1)])
     assert len(SignatureStore.open(tmp_path / "s")) == 0

@@ -40,7 +40,7 @@ def browser_page(tmp_path):
         try:
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             page = context.new_page()
-            page.set_default_timeout(60_000)
+            page.set_default_timeout(180_000)  # figures are computed on request; CI machines can be slow
             yield page
         finally:
             browser.close()
