@@ -26,13 +26,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(bench_app, name="bench")
 
 
-def _truth_for(folder: Path) -> dict:
-    """Firearm of each scan (by stem) from a ground_truth.csv beside or above FOLDER, if any."""
+def _ground_truth(folder: Path, column: str = "firearm") -> dict:
+    """``column`` (firearm, or scan_id: the cartridge case) of each scan, by stem, from a
+    ground_truth.csv beside or above FOLDER, if any."""
     for cand in (folder / "ground_truth.csv", folder.parent / "ground_truth.csv"):
         if cand.is_file():
             with open(cand) as fh:
-                return {Path(r["file"]).stem: r["firearm"] for r in csv.DictReader(fh)}
+                return {Path(r["file"]).stem: r.get(column) for r in csv.DictReader(fh)}
     return {}
+
+
+def _truth_for(folder: Path) -> dict:
+    return _ground_truth(folder)
 
 
 @bench_app.command("retrieval")
@@ -56,12 +61,18 @@ def retrieval(
     with tempfile.TemporaryDirectory() as tmp:
         st, sigs, secs = ingest_files(store or Path(tmp) / "store", files, signature_of)
         typer.echo(f"ingested {len(sigs)} scans in {secs:.1f}s ({len(sigs) / secs:.2f}/s)")
-        rows = run(st, sigs, out, top=top, rescore=rescore, executor=executor, scheduler_address=scheduler)
+        rows = run(st, sigs, out, top=top, rescore=rescore, executor=executor, scheduler_address=scheduler,
+                   cases=_ground_truth(folder, "scan_id"))
     truth = _truth_for(folder)
+    cases = _ground_truth(folder, "scan_id")
     if truth:
-        firsts = [r for r in rows if r["rank"] == 1]
+        # only queries with a mate in the folder (another case fired by the same firearm) can be right
+        has_mate = {q for q in sigs for o in sigs
+                    if o != q and truth.get(o) is not None and truth.get(o) == truth.get(q)
+                    and (cases.get(o) is None or cases.get(o) != cases.get(q))}
+        firsts = [r for r in rows if r["rank"] == 1 and r["query"] in has_mate]
         ok = sum(truth.get(r["query"]) == truth.get(r["candidate"]) for r in firsts)
-        typer.echo(f"recall@1 {ok / len(firsts):.3f} ({ok}/{len(firsts)})")
+        typer.echo(f"recall@1 {ok / max(len(firsts), 1):.3f} ({ok}/{len(firsts)} queries with a mate)")
     typer.echo(f"wrote {out}")
 
 
@@ -95,5 +106,5 @@ def scale(
     real = {stem(p.name): signature_of(p) for p in files}
     with tempfile.TemporaryDirectory() as tmp:
         run(real, truth, size_list, out, store_dir=store_dir or Path(tmp) / "store", rescore=rescore,
-            tier2=not tier1_only, log=typer.echo, cache=distractor_cache)
+            tier2=not tier1_only, log=typer.echo, cache=distractor_cache, cases=_ground_truth(folder, "scan_id"))
     typer.echo(f"wrote {out}")

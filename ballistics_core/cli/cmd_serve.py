@@ -12,6 +12,31 @@ from ballistics_core.cli.common import fail
 DEMO_DIR = Path("var/demo")
 
 
+def _retire_stale_demo() -> None:
+    """Move aside a demo left by an older version whose store this one cannot read or add to.
+
+    The demo database and store are made from ``sample_data`` and belong together,
+    so both are set aside (never deleted) and seeded again.
+    """
+    import time
+
+    from ballistics_core.engine import DEFAULT_PARAMS
+    from ballistics_core.store import SignatureStore
+    from ballistics_core.store.store import StoreError
+
+    store = DEMO_DIR / "store"
+    if not (store / "manifest.json").exists():
+        return
+    try:
+        stale = SignatureStore.open(store).params_digest != DEFAULT_PARAMS.digest()
+    except StoreError:
+        stale = True
+    if stale:
+        aside = DEMO_DIR.with_name(f"demo.stale-{time.strftime('%Y%m%d-%H%M%S')}")
+        DEMO_DIR.rename(aside)
+        typer.echo(f"the demo in {DEMO_DIR} was made by an older version; moved it to {aside} and seeding afresh")
+
+
 def _settings(demo: bool):
     from pydantic import ValidationError
 
@@ -22,6 +47,8 @@ def _settings(demo: bool):
         # Demo data lives apart from a real database unless the environment says otherwise.
         overrides = {"demo": True}
         env = os.environ
+        if not any(k in env for k in ("BALLISTICS_DATABASE_URL", "BALLISTICS_STORE_DIR", "BALLISTICS_UPLOAD_DIR")):
+            _retire_stale_demo()
         if "BALLISTICS_DATABASE_URL" not in env:
             overrides["database_url"] = f"sqlite:///{DEMO_DIR / 'ballistics.db'}"
         if "BALLISTICS_STORE_DIR" not in env:

@@ -37,17 +37,33 @@ def ingest_files(store_path: Path, files: Sequence[Path], make: Callable) -> tup
     return st, sigs, time.perf_counter() - t0
 
 
+def same_case(sigs: dict, cases: dict | None, name: str) -> list[str]:
+    """SHA-256s of ``name`` and of every other scan of the same cartridge case (a raw and a processed
+    file of one case are not independent mates: leave-one-out leaves them all out)."""
+    if not cases or cases.get(name) is None:
+        return [sigs[name].source_sha256]
+    return [s.source_sha256 for n, s in sigs.items() if n == name or cases.get(n) == cases[name]]
+
+
+def _has_mate(name: str, labels: dict, cases: dict | None, sigs: dict) -> bool:
+    cases = cases or {}
+    return any(o != name and labels.get(o) is not None and labels.get(o) == labels.get(name)
+               and (cases.get(o) is None or cases.get(o) != cases.get(name)) for o in sigs)
+
+
 def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, rescore: int | None = None,
               executor: str = "local", client=None, scheduler_address: str | None = None,
-              tier2: bool = True) -> list[dict]:
-    """Leave-one-out: each signature searched against the store without itself; writes query,rank,candidate,score."""
+              tier2: bool = True, cases: dict | None = None) -> list[dict]:
+    """Leave-one-out: each signature searched against the store without itself (nor other scans of
+    its cartridge case, per ``cases``); writes query,rank,candidate,score."""
     from ballistics_core.search.engine import make_executor
 
     ex = make_executor(executor, client=client, scheduler_address=scheduler_address)
     rows = []
     try:
         for name, sig in sigs.items():
-            res = search(store, sig, top=top, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2, pool=ex)
+            res = search(store, sig, top=top, rescore=rescore, exclude=same_case(sigs, cases, name), tier2=tier2,
+                         pool=ex)
             for h in res.hits:
                 rows.append({"query": name, "rank": h.rank, "candidate": stem(h.candidate),
                              "score": h.fused if h.fused is not None else h.tier1_score})
@@ -144,10 +160,11 @@ def store_bytes(store: SignatureStore) -> int:
 
 def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, store_dir: Path,
           rescore: int = 10, tier2: bool = True, n_full_compare: int = 10, log: Callable = print,
-          cache: Path | None = None) -> list[dict]:
+          cache: Path | None = None, cases: dict | None = None) -> list[dict]:
     """Query time, full-comparison time and recall@10 of the real scans among distractors, per store size.
 
-    ``recall@10``: fraction of real queries with at least one true mate in their top 10.
+    ``recall@10``: fraction of the real queries that have a mate (a scan of another cartridge case
+    fired by the same firearm) with at least one mate in their top 10.
     """
     store_path = Path(store_dir)
     if (store_path / "manifest.json").exists():
@@ -175,19 +192,21 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
         if added:
             log(f"size {size}: added {added} distractors at {added / secs:.0f}/s")
         st.refresh()
-        times, hits = [], 0
+        times, hits, n_with_mate = [], 0, 0
         for name, sig in real_sigs.items():
             t = time.perf_counter()
-            res = search(st, sig, top=10, rescore=rescore, exclude=[sig.source_sha256], tier2=tier2)
+            res = search(st, sig, top=10, rescore=rescore, exclude=same_case(real_sigs, cases, name), tier2=tier2)
             times.append(time.perf_counter() - t)
             mate_ranks = [h.rank for h in res.hits[:10] if labels.get(stem(h.candidate)) == labels[name]]
-            hits += bool(mate_ranks)
+            if _has_mate(name, labels, cases, real_sigs):
+                n_with_mate += 1
+                hits += bool(mate_ranks)
             detail.append({"size": len(st), "query": name, "seconds": f"{times[-1]:.3f}",
                            **{k: f"{v:.3f}" for k, v in res.timings.items()},
                            "first_mate_rank": mate_ranks[0] if mate_ranks else ""})
         row = {"size": len(st), "query_seconds": statistics.median(times),
                "full_compare_seconds": statistics.median(full_times) if full_times else float("nan"),
-               "recall_at_10": hits / len(real_sigs)}
+               "recall_at_10": hits / max(n_with_mate, 1)}
         log(f"size {row['size']}: query {row['query_seconds']:.4f}s, recall@10 {row['recall_at_10']:.3f}, "
             f"store {store_bytes(st) / len(st) / 1024:.1f} KiB/signature on disk")
         results.append(row)

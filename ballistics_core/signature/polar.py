@@ -136,7 +136,7 @@ def ring_spectra(surface: np.ndarray, *, spacing_um: float, params: PolarParams 
 
 
 def polar_correlation(query: np.ndarray, candidates: np.ndarray, *, mirror: bool = True,
-                      oversample: int = 4) -> np.ndarray:
+                      oversample: int = 4, chunk: int = 64) -> np.ndarray:
     """Best ring-spectra correlation of each candidate with the query, over rotation, centre offset and mirror.
 
     Parameters
@@ -151,14 +151,14 @@ def polar_correlation(query: np.ndarray, candidates: np.ndarray, *, mirror: bool
     oversample : int
         The rotation is searched on ``oversample * 2K`` angles, fine enough
         that the peak between two samples is not missed.
+    chunk : int
+        Candidates processed together (bounds the working memory).
 
     Returns
     -------
     (N,) float64
         Normalised correlation in [-1, 1]; 0 for an empty candidate.
     """
-    # double precision: a candidate's score must not depend on which other
-    # candidates share its batch (shards split a store differently)
     q = np.asarray(query, np.complex128)
     if q.ndim == 2:
         q = q[None]
@@ -169,17 +169,22 @@ def polar_correlation(query: np.ndarray, candidates: np.ndarray, *, mirror: bool
     m, r, k = q.shape
     if c.shape[1:] != (r, k):
         raise ValueError(f"candidate spectra of shape {c.shape[1:]} do not match the query's {(r, k)}")
-    eq = np.sqrt((np.abs(q) ** 2).sum((1, 2)))  # (M,)
-    ec = np.sqrt((np.abs(c) ** 2).sum((1, 2)))  # (N,)
-    # per harmonic, (variants x rings) @ (rings x candidates): one batched complex GEMM
     variants = np.concatenate([q, np.conj(q)]) if mirror else q
-    ev = np.concatenate([eq, eq]) if mirror else eq
-    cross = np.matmul(variants.transpose(2, 0, 1), np.conj(c).transpose(2, 1, 0))  # (K, V, N)
+    ev = np.sqrt((np.abs(variants) ** 2).sum((1, 2)))  # (V,)
+    ec = np.sqrt((np.abs(c) ** 2).sum((1, 2)))  # (N,)
+    vt = variants.transpose(2, 0, 1)  # (K, V, R)
     n_fft = sfft.next_fast_len(2 * k * oversample)
-    spec = np.zeros((n, len(variants), n_fft // 2 + 1), np.complex128)
-    spec[:, :, 1 : k + 1] = cross.transpose(2, 1, 0)
-    # Re(sum_k G_k e^{ik t}) for t on the grid; irfft halves the non-DC terms
-    corr = sfft.irfft(spec, n=n_fft, axis=-1, workers=-1) * (n_fft / 2)
-    best = corr.max(-1) / np.maximum(ev[None, :], 1e-12)  # (N, V)
-    score = best.max(1) / np.maximum(ec, 1e-12)
-    return np.where(ec > 0, score, 0.0).astype(np.float64)
+    score = np.zeros(n)
+    spec = np.zeros((chunk, len(variants), n_fft // 2 + 1), np.complex64)
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        # per harmonic, (variants x rings) @ (rings x candidates): a batched GEMM in double
+        # precision, so a candidate's score does not depend on which others share its batch
+        cross = np.matmul(vt, np.conj(c[lo:hi]).transpose(2, 1, 0))  # (K, V, n)
+        spec[: hi - lo, :, 1 : k + 1] = cross.transpose(2, 1, 0)
+        # Re(sum_k G_k e^{ik t}) on the angle grid; irfft halves the non-DC terms
+        corr = sfft.irfft(spec[: hi - lo], n=n_fft, axis=-1) * (n_fft / 2)
+        best = corr.max(-1).astype(np.float64) / np.maximum(ev[None, :], 1e-12)  # (n, V)
+        score[lo:hi] = best.max(1)
+    score /= np.maximum(ec, 1e-12)
+    return np.where(ec > 0, score, 0.0)

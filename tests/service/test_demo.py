@@ -27,3 +27,20 @@ def test_demo_seeds_logins_and_sample_cases(tmp_path, sample_scans, capsys):
             for s in svc.ok(svc.get(f"/api/exhibits/{e['id']}/scans", "examiner.north"))
         ]
         assert len(scans) == len(cases) and all(s["signature_id"] for s in scans)
+
+
+def test_a_demo_left_by_an_older_version_is_set_aside(tmp_path, monkeypatch):
+    import json
+
+    from ballistics_core.cli.cmd_serve import _retire_stale_demo
+
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "var" / "demo"
+    (old / "store").mkdir(parents=True)
+    (old / "store" / "manifest.json").write_text(json.dumps({"schema_version": 1}))
+    (old / "ballistics.db").write_bytes(b"old")
+    _retire_stale_demo()
+    assert not old.exists()
+    (aside,) = (tmp_path / "var").glob("demo.stale-*")
+    assert (aside / "ballistics.db").read_bytes() == b"old"  # set aside, never deleted
+    _retire_stale_demo()  # nothing left to retire: a no-op
