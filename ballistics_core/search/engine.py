@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -160,7 +161,9 @@ def rescore_one(store_path: str, query: dict, candidate: tuple[float, float | No
 
     store = _open_store(store_path)
     tier1, ring, sha, name = candidate
-    c = compare_signatures(_unpack(query), store.load_signature(sha), params=compare_params)
+    q, cand = _unpack(query), store.load_signature(sha)
+    c = compare_signatures(q, cand, params=compare_params,
+                           prepared=(_prepared_query(q, max(q.spacing_um, cand.spacing_um), compare_params), None))
     return {
         "sha256": sha, "candidate": name, "tier1_score": tier1, "ring_score": ring,
         "breech_face": _f(getattr(c, "breech_face_score", None)),
@@ -170,6 +173,26 @@ def rescore_one(store_path: str, query: dict, candidate: tuple[float, float | No
         "rotation_deg": _f(getattr(c, "rotation_deg", None)),
         "translation_um": tuple(float(t) for t in c.translation_um) if getattr(c, "translation_um", None) is not None else None,
     }
+
+
+_PREPARED: "OrderedDict[tuple, Any]" = OrderedDict()
+
+
+def _prepared_query(q, spacing_um: float, params) -> Any:
+    """The query's per-scan comparison work, kept while this process rescores its candidates."""
+    from ballistics_core.engine import DEFAULT_PARAMS, prepare_signature
+
+    params = params or DEFAULT_PARAMS
+    key = (q.source_sha256, q.params_digest, float(spacing_um), params.digest())
+    with _STORES_LOCK:
+        hit = _PREPARED.get(key)
+    if hit is None:
+        hit = prepare_signature(q, params=params, spacing_um=spacing_um)
+        with _STORES_LOCK:
+            _PREPARED[key] = hit
+            while len(_PREPARED) > 4:
+                _PREPARED.popitem(last=False)
+    return hit
 
 
 def _f(x):
