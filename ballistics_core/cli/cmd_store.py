@@ -127,6 +127,7 @@ def search_cmd(
     store: Path = STORE_OPT,
     top: int = typer.Option(10, "--top", "-k", min=1, help="Rows in the ranked list."),
     rescore: Optional[int] = typer.Option(None, "--rescore", min=1, help="Candidates given the full comparison (default max(top, 10))."),
+    shortlist: int = typer.Option(10_000, "--shortlist", min=1, help="Tier-1 candidates re-ranked by ring spectra."),
     calibre: Optional[str] = typer.Option(None),
     firing_pin_class: Optional[str] = typer.Option(None, "--firing-pin-class"),
     jurisdiction: Optional[str] = typer.Option(None),
@@ -137,14 +138,14 @@ def search_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Rank the stored exhibits against a scan: breech-face, firing-pin and fused scores with the likelihood ratio."""
-    from ballistics_core.search import Filters, search
+    from ballistics_core.search import Filters, SearchParams, search
     from ballistics_core.store import SignatureStore
 
     st = SignatureStore.open(store)
     q = signature_of(file)
     filters = Filters(calibre, firing_pin_class, jurisdiction, date_from, date_to)
     res = search(st, q, top=top, rescore=rescore, filters=filters, exclude=[q.source_sha256],
-                 executor=executor, scheduler_address=scheduler)
+                 executor=executor, scheduler_address=scheduler, search_params=SearchParams(shortlist=shortlist))
     if as_json:
         typer.echo(json.dumps({"query": str(file), "screened": res.n_screened, "shortlisted": res.n_shortlisted,
                                "rescored": res.n_rescored, "params_digest": res.params_digest,
