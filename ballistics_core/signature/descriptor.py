@@ -34,7 +34,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from ballistics_core.params import DigestMixin
 
-__all__ = ["DescriptorParams", "compute_descriptor", "descriptor_dimension", "find_aperture"]
+__all__ = ["DescriptorParams", "compute_descriptor", "descriptor_dimension", "find_aperture", "sample_rings"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,22 @@ def find_aperture(valid: np.ndarray) -> tuple[float, float, float, bool]:
     return cy, cx, r, True
 
 
+def sample_rings(z: np.ndarray, v: np.ndarray, *, cy: float, cx: float, radii: np.ndarray,
+                 n_angles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear samples of ``z`` on concentric rings (pixels), and where they are fully measured.
+
+    ``z`` holds the heights with unmeasured points at 0 and ``v`` the measured
+    mask as floats; a sample counts as measured only if all four neighbours are.
+    Returns ``(values, full)``, both ``(len(radii), n_angles)``.
+    """
+    theta = np.linspace(0.0, 2 * np.pi, n_angles, endpoint=False)
+    yy = cy + radii[:, None] * np.sin(theta)[None]
+    xx = cx + radii[:, None] * np.cos(theta)[None]
+    ring = ndi.map_coordinates(z, [yy, xx], order=1, mode="constant", cval=0.0)
+    weight = ndi.map_coordinates(v, [yy, xx], order=1, mode="constant", cval=0.0)
+    return ring, weight > 0.99
+
+
 def compute_descriptor(
     surface: np.ndarray, *, spacing_um: float, params: DescriptorParams | None = None,
     offsets_um: np.ndarray | None = None,
@@ -189,13 +205,7 @@ def _descriptor_at(z: np.ndarray, v: np.ndarray, cy: float, cx: float, r_ap: flo
     out = np.zeros(descriptor_dimension(p), np.float32)
     r0 = r_ap + p.ring_inner_offset_um / spacing_um
     r1 = r_ap + p.ring_outer_offset_um / spacing_um
-    radii = np.linspace(r0, r1, p.n_rings)
-    theta = np.linspace(0.0, 2 * np.pi, p.n_angles, endpoint=False)
-    yy = cy + radii[:, None] * np.sin(theta)[None]
-    xx = cx + radii[:, None] * np.cos(theta)[None]
-    ring = ndi.map_coordinates(z, [yy, xx], order=1, mode="constant", cval=0.0)
-    weight = ndi.map_coordinates(v, [yy, xx], order=1, mode="constant", cval=0.0)
-    full = weight > 0.99  # samples interpolated only from measured points
+    ring, full = sample_rings(z, v, cy=cy, cx=cx, radii=np.linspace(r0, r1, p.n_rings), n_angles=p.n_angles)
 
     spectra = np.zeros((p.n_rings, k), complex)
     for i in range(p.n_rings):

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sfft
-from scipy import ndimage as ndi
 
 from ballistics_core.params import DigestMixin
-from ballistics_core.signature.descriptor import find_aperture
+from ballistics_core.signature.descriptor import find_aperture, sample_rings
 
 __all__ = ["PolarParams", "centre_offsets", "polar_correlation", "ring_spectra"]
 
@@ -113,15 +112,12 @@ def ring_spectra(surface: np.ndarray, *, spacing_um: float, params: PolarParams 
         return out[0] if single else out
     cy, cx, r_ap, _ = find_aperture(valid)
     radii = r_ap + np.linspace(p.ring_inner_offset_um, p.ring_outer_offset_um, p.n_rings) / spacing_um
-    theta = np.linspace(0.0, 2 * np.pi, p.n_angles, endpoint=False)
     z = np.where(valid, s, 0.0)
     v = valid.astype(np.float64)
     k = p.n_harmonics
     for j, (dy, dx) in enumerate(offs):
-        yy = cy + dy / spacing_um + radii[:, None] * np.sin(theta)[None]
-        xx = cx + dx / spacing_um + radii[:, None] * np.cos(theta)[None]
-        ring = ndi.map_coordinates(z, [yy, xx], order=1, mode="constant", cval=0.0)
-        full = ndi.map_coordinates(v, [yy, xx], order=1, mode="constant", cval=0.0) > 0.99
+        ring, full = sample_rings(z, v, cy=cy + dy / spacing_um, cx=cx + dx / spacing_um, radii=radii,
+                                  n_angles=p.n_angles)
         frac = full.mean(1)
         n_ok = full.sum(1)
         use = (frac >= p.min_ring_fraction) & (n_ok >= 2 * k)
