@@ -102,19 +102,15 @@ def open_cache(cache: Path | None) -> tuple[np.ndarray, np.ndarray, int] | None:
 def distractor_arrays(seeds: range, cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Descriptors and ring spectra of synthetic faces ``seeds``, from a cache (seeds from 0) or computed."""
     from ballistics_core.engine import DEFAULT_PARAMS
-    from ballistics_core.signature.descriptor import compute_descriptor
-    from ballistics_core.signature.polar import ring_spectra
-    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_surface
+    from ballistics_core.signature.synthetic import synthetic_signature
 
     have = open_cache(cache)
     if have is not None and seeds.stop <= have[2]:
         return np.array(have[0][seeds.start:seeds.stop]), np.array(have[1][seeds.start:seeds.stop])
-    desc, rings = [], []
-    for s in seeds:
-        surface = synthetic_surface(s)
-        desc.append(compute_descriptor(surface, spacing_um=SYNTHETIC_SPACING_UM, params=DEFAULT_PARAMS.descriptor))
-        rings.append(ring_spectra(surface, spacing_um=SYNTHETIC_SPACING_UM, params=DEFAULT_PARAMS.polar))
-    return np.stack(desc), np.stack(rings)
+    sigs = [synthetic_signature(s, params_digest=DEFAULT_PARAMS.digest(), algorithm_version="",
+                                descriptor_params=DEFAULT_PARAMS.descriptor, polar_params=DEFAULT_PARAMS.polar)
+            for s in seeds]
+    return np.stack([g.descriptor for g in sigs]), np.stack([g.ring_spectra for g in sigs])
 
 
 def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, batch: int = 512,
@@ -124,10 +120,8 @@ def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, ba
     Distractor rows keep their descriptor and generator seed, not the surface,
     which is regenerated when a full comparison needs it.
     """
-    import hashlib
-
     from ballistics_core.signature.model import Signature
-    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_spec
+    from ballistics_core.signature.synthetic import SYNTHETIC_SPACING_UM, synthetic_sha256, synthetic_spec
 
     t0 = time.perf_counter()
     n = len(store)
@@ -139,7 +133,7 @@ def add_distractors(store: SignatureStore, upto: int, *, start_seed: int = 0, ba
                     surface=np.zeros((0, 0), np.float32), spacing_um=SYNTHETIC_SPACING_UM, descriptor=desc[i],
                     ring_spectra=rings[i],
                     algorithm_version=store.algorithm_version, params_digest=store.params_digest,
-                    source_sha256=hashlib.sha256(f"synthetic:{s}:{SYNTHETIC_SPACING_UM!r}".encode()).hexdigest(),
+                    source_sha256=synthetic_sha256(s),
                     meta={"source": f"synthetic-{s}", "synthetic": True}),
                     synthetic=synthetic_spec(s)) for i, s in enumerate(range(seed, seed + m))]
         rep = store.add(recs, batch_size=batch)

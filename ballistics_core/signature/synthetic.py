@@ -93,8 +93,6 @@ def synthetic_signature(seed: int, *, params_digest: str, algorithm_version: str
     The generated face is already "preprocessed", so it carries the digest and
     version of the store it joins; its source SHA-256 hashes the seed.
     """
-    import hashlib
-
     from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
     from ballistics_core.signature.model import Signature
     from ballistics_core.signature.polar import ring_spectra
@@ -107,8 +105,15 @@ def synthetic_signature(seed: int, *, params_digest: str, algorithm_version: str
     return Signature(
         surface=surface, spacing_um=spacing_um, descriptor=descriptor, ring_spectra=rings,
         algorithm_version=algorithm_version, params_digest=params_digest,
-        source_sha256=hashlib.sha256(f"synthetic:{int(seed)}:{spacing_um!r}".encode()).hexdigest(), meta=m,
+        source_sha256=synthetic_sha256(seed, spacing_um), meta=m,
     )
+
+
+def synthetic_sha256(seed: int, spacing_um: float = SYNTHETIC_SPACING_UM) -> str:
+    """The "source file" SHA-256 of a generated face: a hash of its seed and sampling."""
+    import hashlib
+
+    return hashlib.sha256(f"synthetic:{int(seed)}:{float(spacing_um)!r}".encode()).hexdigest()
 
 
 def synthetic_spec(seed: int, spacing_um: float = SYNTHETIC_SPACING_UM) -> dict:
