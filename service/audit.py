@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from service.models import AuditEntry, AuditHead, User
@@ -95,34 +95,58 @@ class VerifyReport:
         }
 
 
+def _head(session: Session) -> tuple[int, str] | None:
+    # A plain SELECT, not session.get: the identity map would hand back a stale tip.
+    row = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one_or_none()
+    return (row.seq, row.hash) if row is not None else None
+
+
 def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
-    """Walk the chain from the genesis; report the first row that does not link or hash."""
+    """Walk the chain from the genesis; report the first row that does not link or hash.
+
+    Safe while the service keeps appending. The head is read first and the walk stops at
+    it: an entry and its head update commit together, so every entry up to that head is
+    already visible. Entries appended during the walk are then checked up to the newer
+    head, until the head stands still. An entry past the final head can only have been
+    written outside ``record`` and is reported.
+    """
     prev = GENESIS
-    expected_seq = 1
     count = 0
-    last_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for entry in rows:
-            if entry.seq != expected_seq:
-                return VerifyReport(False, count, expected_seq, f"entry {expected_seq} is missing")
-            if entry.prev_hash != prev:
-                return VerifyReport(False, count, entry.seq, "prev_hash does not match the previous entry's hash")
-            if chain_hash(prev, entry_fields(entry)) != entry.hash:
-                return VerifyReport(False, count, entry.seq, "contents do not match the stored hash")
-            prev = entry.hash
-            expected_seq += 1
-            count += 1
-        last_seq = rows[-1].seq
-    head = session.get(AuditHead, 1)
+    head = _head(session)
     if head is None:
-        return VerifyReport(False, count, None, "audit head row is missing")
-    if head.seq != count or head.hash != prev:
-        return VerifyReport(
-            False, count, count + 1, f"chain ends at entry {count} but the head records entry {head.seq}"
-        )
-    return VerifyReport(True, count)
+        return VerifyReport(False, 0, None, "audit head row is missing")
+    while True:
+        head_seq, head_hash = head
+        while count < head_seq:
+            rows = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.seq > count, AuditEntry.seq <= head_seq)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return VerifyReport(
+                    False, count, count + 1, f"chain ends at entry {count} but the head records entry {head_seq}"
+                )
+            for entry in rows:
+                expected_seq = count + 1
+                if entry.seq != expected_seq:
+                    return VerifyReport(False, count, expected_seq, f"entry {expected_seq} is missing")
+                if entry.prev_hash != prev:
+                    return VerifyReport(False, count, entry.seq, "prev_hash does not match the previous entry's hash")
+                if chain_hash(prev, entry_fields(entry)) != entry.hash:
+                    return VerifyReport(False, count, entry.seq, "contents do not match the stored hash")
+                prev = entry.hash
+                count += 1
+        if prev != head_hash:
+            return VerifyReport(False, count, count, f"entry {count} does not match the hash the head records")
+        last = session.scalar(select(func.max(AuditEntry.seq))) or 0
+        head = _head(session)
+        if head is None:
+            return VerifyReport(False, count, None, "audit head row is missing")
+        if head[0] == head_seq:
+            if last > head_seq:
+                return VerifyReport(
+                    False, count, head_seq + 1, f"entries beyond {head_seq} exist but the head records entry {head_seq}"
+                )
+            return VerifyReport(True, count)

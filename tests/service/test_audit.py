@@ -113,3 +113,50 @@ def test_cli_verify_on_an_intact_chain(service):
     result = CliRunner().invoke(cli, ["audit-verify", "--database-url", service.settings.database_url])
     assert result.exit_code == 0, result.output
     assert "audit chain intact" in result.output
+
+
+def test_verify_while_the_service_keeps_appending(service):
+    """An auditor checking a live system must not see a break that is only a commit in flight."""
+    import threading
+
+    _records(service)
+    factory = service.app.state.session_factory
+    stop = threading.Event()
+    appended = []
+
+    def append():
+        while not stop.is_set():
+            with factory() as s:
+                audit.record(s, None, "read", "case", "live")
+                s.commit()
+            appended.append(1)
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    reports = []
+    try:
+        while len(reports) < 40 or len(appended) < 40:
+            with factory() as s:
+                reports.append(audit.verify(s, batch=3))
+    finally:
+        stop.set()
+        writer.join()
+    assert len(appended) >= 40
+    assert all(r.ok for r in reports), next(r for r in reports if not r.ok)
+    with factory() as s:
+        final = audit.verify(s)
+    assert final.ok and final.entries == max(r.entries for r in reports + [final])
+
+
+def test_an_entry_written_past_the_head_is_reported(service):
+    _records(service)
+    entries = _entries(service)
+    last = entries[-1]
+    fields = dict(audit.entry_fields(last), seq=last.seq + 1, detail="{}")
+    forged = audit.chain_hash(last.hash, fields)
+    with service.app.state.session_factory() as s:
+        s.add(AuditEntry(**fields, prev_hash=last.hash, hash=forged))
+        s.commit()
+        report = audit.verify(s)
+    assert (report.ok, report.first_broken_seq) == (False, last.seq + 1)
+    assert "head" in report.reason

@@ -84,6 +84,8 @@ def test_the_same_file_twice_is_a_409_naming_the_first_scan(service, sample_scan
     _, ex1 = service.case_with_exhibit("lab_submitter.north", "N-1")
     _, ex2 = service.case_with_exhibit("lab_submitter.south", "S-1")
     first = service.ok(service.upload("lab_submitter.north", ex1, sample_scans[0]), 201)
+    # The first upload's run works (and logs) in the background; the refusal must not add to it.
+    service.wait_run(first["run"]["id"], "lab_submitter.north")
     before = _state(service)
     r = service.upload("lab_submitter.south", ex2, sample_scans[0])
     assert r.status_code == 409
