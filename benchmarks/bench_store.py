@@ -2,6 +2,7 @@
 
     python benchmarks/bench_store.py cache --n 100000          # distractor descriptors + ring spectra -> /tmp cache (~25 ms each)
     python benchmarks/bench_store.py tier1 --max 1000000       # tier-1 query time 1k..1M vs a plain numpy pass
+    python benchmarks/bench_store.py growth --max 1000000      # every tier of one query, 1k..1M stored signatures
     python benchmarks/bench_store.py store --sizes 1000,10000,100000   # ingest rate, bytes/signature, tier-1 recall@10
 
 Results go to benchmarks/results/store/.
@@ -102,28 +103,12 @@ def cmd_cache(args) -> None:
             print(f"{hi} distractors ({rate:.1f}/s)", flush=True)
 
 
-def real_signatures():
-    """Fadul signatures: the pipeline's make_signature when present, else the processed surface as read."""
-    from ballistics_core import ALGORITHM_VERSION
+def real_signatures() -> dict:
+    """Fadul signatures by file stem, through the pipeline (read, preprocess, sign)."""
     from ballistics_core.io import read_scan
-    from ballistics_core.signature.descriptor import DescriptorParams, compute_descriptor
-    from ballistics_core.signature.model import Signature
+    from ballistics_core.signature import make_signature
 
-    try:
-        from ballistics_core.signature import make_signature
-    except ImportError:
-        make_signature = None
-    out = {}
-    for p in sorted(FADUL.glob("*.x3p")):
-        scan = read_scan(p)
-        if make_signature is not None:
-            out[p.stem] = make_signature(scan)
-        else:
-            out[p.stem] = Signature(surface=scan.heights, spacing_um=scan.spacing_um,
-                                    descriptor=compute_descriptor(scan.heights, spacing_um=scan.spacing_um),
-                                    algorithm_version=ALGORITHM_VERSION, params_digest=DescriptorParams().digest(),
-                                    source_sha256=scan.meta["sha256"], meta=dict(scan.meta))
-    return out, make_signature is not None
+    return {p.stem: make_signature(read_scan(p)) for p in sorted(FADUL.glob("*.x3p"))}
 
 
 def labels():
@@ -137,7 +122,7 @@ def cmd_store(args) -> None:
     from ballistics_core.store import SignatureStore
 
     t0 = time.perf_counter()
-    real, pipeline = real_signatures()
+    real = real_signatures()
     t_sig = (time.perf_counter() - t0) / len(real)
     truth = labels()
     rows = []
@@ -167,7 +152,7 @@ def cmd_store(args) -> None:
                    "disk_bytes_per_signature_overall": store_bytes(st) / len(st)}
             print(json.dumps(row), flush=True)
             rows.append(row)
-    summary = {"pipeline_make_signature": pipeline, "real_signature_seconds_each": t_sig,
+    summary = {"real_signature_seconds_each": t_sig,
                "real_store_add_seconds_each": t_add_real, "real_disk_bytes_per_signature": real_bytes,
                "descriptor_bytes_in_memory": int(first.descriptor.size * 4), "rows": rows}
     OUT.mkdir(parents=True, exist_ok=True)
@@ -221,6 +206,82 @@ def cmd_tier1(args) -> None:
         w.writerows(rows)
 
 
+def _tiled(base: np.ndarray, n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """``n`` rows: the cached ones, then copies of them perturbed (descriptors only beyond the cache)."""
+    if base.shape[0] >= n:
+        return np.ascontiguousarray(base[:n])
+    m = np.tile(np.asarray(base), (n // base.shape[0] + 1,) + (1,) * (base.ndim - 1))[:n]
+    m = m + noise * rng.standard_normal(m.shape).astype(m.real.dtype)
+    return np.ascontiguousarray(m, dtype=base.dtype)
+
+
+def cmd_growth(args) -> None:
+    """Every tier of one query as the store grows from 1,000 to 1,000,000 signatures, in one run.
+
+    Tier 1: the 25-centre screen over N descriptors (beyond the cache, cached rows
+    tiled with small perturbations, as ``tier1`` does). Tier 1b: the ring-spectra
+    correlation of the query's 49-centre spectra over the shortlist the search
+    keeps at N (``max(shortlist, shortlist_fraction * N)``), from the cached
+    distractor spectra. Tier 2: ``--rescore`` full comparisons, timed on real
+    Fadul pairs in the same run. The query is Fadul 1-1, sampled as the search
+    samples it. Reading candidates from disk is left out (``ballistics bench
+    scale`` measures whole queries through the store).
+    """
+    from ballistics_core.compare import compare_signatures
+    from ballistics_core.engine import DEFAULT_PARAMS
+    from ballistics_core.search import SearchParams
+    from ballistics_core.search.tier1 import ShardIndex, screen
+    from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.polar import centre_offsets, polar_correlation, ring_spectra
+
+    if not (CACHE / "cache.json").exists():
+        sys.exit(f"no distractor cache at {CACHE}: run `python benchmarks/bench_store.py cache --n 100000` first")
+    sigs = real_signatures()
+    names = sorted(sigs)
+    q = sigs["Fadul 1-1"]
+    sp = SearchParams()
+    t = time.perf_counter()
+    surface = np.asarray(q.surface, np.float32)
+    qd = compute_descriptor(surface, spacing_um=q.spacing_um, params=DEFAULT_PARAMS.descriptor,
+                            offsets_um=centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um))
+    qr = ring_spectra(surface, spacing_um=q.spacing_um, params=DEFAULT_PARAMS.polar,
+                      offsets_um=centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um))
+    t_query = time.perf_counter() - t
+    full = []
+    for i in range(5):
+        a, b = sigs[names[i]], sigs[names[(i * 7 + 3) % len(names)]]
+        t = time.perf_counter(); compare_signatures(a, b); full.append(time.perf_counter() - t)
+    t_full = statistics.median(full)
+    descs = np.load(CACHE / "descriptors.npy", mmap_mode="r")
+    rings = np.load(CACHE / "ring_spectra.npy", mmap_mode="r")
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in [s for s in (1000, 10_000, 100_000, 1_000_000) if s <= args.max]:
+        m = _tiled(descs, n, rng, 0.05)
+        m /= np.linalg.norm(m, axis=1, keepdims=True)
+        index = ShardIndex(m, np.array([f"{i:064x}" for i in range(n)], dtype=object),
+                           {k: np.full(n, "", dtype=object) for k in ("calibre", "firing_pin_class", "jurisdiction", "date")})
+        k1 = min(n, max(args.rescore, sp.shortlist, int(np.ceil(sp.shortlist_fraction * n))))
+        cand = _tiled(rings, k1, rng, 0.05)
+        t1, t1b = [], []
+        for _ in range(3 if k1 >= 100_000 else 5):
+            t = time.perf_counter(); screen(index, qd, k1); t1.append(time.perf_counter() - t)
+            t = time.perf_counter(); polar_correlation(qr, cand); t1b.append(time.perf_counter() - t)
+        row = {"size": n, "query_sampling_seconds": t_query, "tier1_seconds": statistics.median(t1),
+               "shortlist": k1, "tier1b_seconds": statistics.median(t1b), "full_compare_seconds": t_full,
+               "tier2_seconds": args.rescore * t_full}
+        row["query_seconds"] = row["query_sampling_seconds"] + row["tier1_seconds"] + row["tier1b_seconds"] + row["tier2_seconds"]
+        row["query_in_comparisons"] = row["query_seconds"] / t_full
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+        rows.append(row)
+        del m, index, cand
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "query_growth.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows({k: f"{v:.4f}" if isinstance(v, float) else v for k, v in r.items()} for r in rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -229,8 +290,10 @@ def main() -> None:
     c.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     t = sub.add_parser("tier1"); t.add_argument("--max", type=int, default=1_000_000)
     s = sub.add_parser("store"); s.add_argument("--sizes", default="1000,10000,100000")
+    g = sub.add_parser("growth"); g.add_argument("--max", type=int, default=1_000_000)
+    g.add_argument("--rescore", type=int, default=10)
     args = ap.parse_args()
-    {"cache": cmd_cache, "tier1": cmd_tier1, "store": cmd_store}[args.cmd](args)
+    {"cache": cmd_cache, "tier1": cmd_tier1, "store": cmd_store, "growth": cmd_growth}[args.cmd](args)
 
 
 if __name__ == "__main__":

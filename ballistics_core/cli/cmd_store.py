@@ -127,7 +127,9 @@ def search_cmd(
     store: Path = STORE_OPT,
     top: int = typer.Option(10, "--top", "-k", min=1, help="Rows in the ranked list."),
     rescore: Optional[int] = typer.Option(None, "--rescore", min=1, help="Candidates given the full comparison (default max(top, 10))."),
-    shortlist: int = typer.Option(10_000, "--shortlist", min=1, help="Tier-1 candidates re-ranked by ring spectra."),
+    shortlist: int = typer.Option(10_000, "--shortlist", min=1, help="Least tier-1 candidates re-ranked by ring spectra."),
+    shortlist_fraction: float = typer.Option(0.1, "--shortlist-fraction", min=0.0, max=1.0,
+                                             help="Fraction of the store re-ranked by ring spectra when that is more."),
     calibre: Optional[str] = typer.Option(None),
     firing_pin_class: Optional[str] = typer.Option(None, "--firing-pin-class"),
     jurisdiction: Optional[str] = typer.Option(None),
@@ -145,7 +147,7 @@ def search_cmd(
     q = signature_of(file)
     filters = Filters(calibre, firing_pin_class, jurisdiction, date_from, date_to)
     res = search(st, q, top=top, rescore=rescore, filters=filters, exclude=[q.source_sha256],
-                 executor=executor, scheduler_address=scheduler, search_params=SearchParams(shortlist=shortlist))
+                 executor=executor, scheduler_address=scheduler, search_params=SearchParams(shortlist=shortlist, shortlist_fraction=shortlist_fraction))
     if as_json:
         typer.echo(json.dumps({"query": str(file), "screened": res.n_screened, "shortlisted": res.n_shortlisted,
                                "rescored": res.n_rescored, "params_digest": res.params_digest,

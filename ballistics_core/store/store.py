@@ -187,6 +187,11 @@ class SignatureStore:
     def __len__(self) -> int:
         return len(self.catalog())
 
+    @property
+    def n_rows(self) -> int:
+        """Rows committed, tombstoned ones included (from the manifest; reads no segment)."""
+        return sum(s["n"] for s in self._manifest["segments"])
+
     def __contains__(self, sha256: str) -> bool:
         return sha256 in self.catalog()
 

@@ -64,6 +64,27 @@ def test_ring_tier_reranks_a_short_tier1_list(small_store):
     assert {h.sha256 for h in res.hits} <= {h.sha256 for h in tier1.hits}
 
 
+def test_the_shortlist_grows_with_the_store_beyond_its_floor(small_store):
+    from ballistics_core.search import SearchParams
+    from ballistics_core.store import SignatureStore
+
+    path, reals = small_store
+    q = reals["Fadul 2-1"]
+    n = SignatureStore.open(path).n_rows
+    assert n == len(FADUL) + 60
+    floor_only = search(path, q, top=3, tier2=False, exclude=[q.source_sha256],
+                        search_params=SearchParams(shortlist=12, shortlist_fraction=0.0))
+    assert floor_only.n_shortlisted == 12
+    # a quarter of the store, rounded up, once that is more than the floor
+    res = search(path, q, top=3, tier2=False, exclude=[q.source_sha256],
+                 search_params=SearchParams(shortlist=12, shortlist_fraction=0.25))
+    assert res.n_shortlisted == -(-n // 4) > 12
+    assert res.search_params_digest != floor_only.search_params_digest
+    for bad in ({"shortlist": 0}, {"shortlist_fraction": 1.5}, {"shortlist_fraction": -0.1}, {"centre_step_um": 0}):
+        with pytest.raises(ValueError):
+            SearchParams(**bad)
+
+
 def test_filters_restrict_candidates(small_store):
     path, reals = small_store
     q = reals["Fadul 1-1"]
