@@ -209,7 +209,7 @@ def cmd_tier1(args) -> None:
 def _tiled(base: np.ndarray, n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
     """``n`` rows: the cached ones, then copies of them perturbed (descriptors only beyond the cache)."""
     if base.shape[0] >= n:
-        return np.ascontiguousarray(base[:n])
+        return np.array(base[:n])  # a writable copy, not a view of the memory-mapped cache
     m = np.tile(np.asarray(base), (n // base.shape[0] + 1,) + (1,) * (base.ndim - 1))[:n]
     m = m + noise * rng.standard_normal(m.shape).astype(m.real.dtype)
     return np.ascontiguousarray(m, dtype=base.dtype)
