@@ -43,7 +43,10 @@ class Engine:
     algorithm_version = ALGORITHM_VERSION
 
     def __init__(self, store_dir: Path):
+        from ballistics_core.search import SearchParams
+
         self.store_dir = Path(store_dir)
+        self.search_params = SearchParams()
         self._store = None
         self._reader = None
         self._reader_lock = threading.Lock()
@@ -126,7 +129,7 @@ class Engine:
     def search(
         self, signature, *, top_k: int, exclude: set[str], filters: dict[str, Any], progress: Progress
     ) -> list[Match]:
-        """Two-tier search of the whole store; ``filters`` uses the store's filter fields."""
+        """Three-tier search of the whole store; ``filters`` uses the store's filter fields."""
         from ballistics_core.search import Filters, search
 
         result = search(
@@ -135,6 +138,7 @@ class Engine:
             top=top_k,
             filters=Filters(**filters) if filters else None,
             exclude=frozenset(exclude),
+            search_params=self.search_params,
             progress=progress,
         )
         return [

@@ -99,6 +99,7 @@ class JobRunner:
             run.status, run.started_at, run.progress = RunStatus.running, _now(), 0.0
             run.algorithm_version = self.engine.algorithm_version
             run.params_digest = self.engine.params_digest
+            run.search_params_digest = self.engine.search_params.digest()
             audit.record(s, None, "run.start", "run", run_id)
             s.commit()
         if not query_id:

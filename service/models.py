@@ -246,6 +246,9 @@ class CorrelationRun(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     algorithm_version: Mapped[str] = mapped_column(String(40), default="")
     params_digest: Mapped[str] = mapped_column(String(40), default="")
+    # How the store was narrowed down (shortlist, centre grids): with the two above,
+    # what it takes to obtain the same candidate list again.
+    search_params_digest: Mapped[str] = mapped_column(String(40), default="")
     n_searched: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

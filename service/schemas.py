@@ -243,6 +243,7 @@ class RunPublic(Public):
     scope: dict[str, Any]
     algorithm_version: str
     params_digest: str
+    search_params_digest: str
     n_searched: int
     created_at: datetime
     started_at: datetime | None

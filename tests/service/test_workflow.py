@@ -9,6 +9,8 @@ border until SOUTH asks for a disclosure and NORTH approves it.
 
 from __future__ import annotations
 
+from ballistics_core.search import SearchParams
+
 from sqlalchemy import select
 
 from service.models import AuditEntry
@@ -33,6 +35,7 @@ def link_two_cases(svc, sample_scans) -> dict:
     run = svc.wait_run(north["run"]["id"], "examiner.north")
     assert run["status"] == "done", run["reason"]
     assert run["progress"] == 1.0 and run["algorithm_version"] and run["params_digest"] and run["n_searched"] == 3
+    assert run["search_params_digest"] == SearchParams().digest()
 
     cands = svc.ok(svc.get(f"/api/runs/{run['id']}/candidates", "examiner.north"))
     assert [c["rank"] for c in cands] == list(range(1, len(cands) + 1)) and len(cands) == 2
