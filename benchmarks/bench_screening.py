@@ -34,8 +34,8 @@ def main() -> None:
     from ballistics_core.io import read_scan
     from ballistics_core.search import SearchParams
     from ballistics_core.search.bench import distractor_arrays
-    from ballistics_core.signature.descriptor import compute_descriptor
-    from ballistics_core.signature.polar import centre_offsets, polar_correlation, ring_spectra
+    from ballistics_core.search.engine import sample_query
+    from ballistics_core.signature.polar import polar_correlation
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000, help="synthetic faces")
@@ -46,8 +46,6 @@ def main() -> None:
     with open(DATA / "ground_truth.csv") as fh:
         gt = {r["file"]: r for r in csv.DictReader(fh)}
     sp = SearchParams()
-    d_grid = centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um)
-    r_grid = centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um)
     t0 = time.perf_counter()
     names, firearm, case, d0, dq, r0, rq = [], [], [], [], [], [], []
     for folder in args.folders:
@@ -56,14 +54,14 @@ def main() -> None:
             if row is None:
                 continue
             sig = make_signature(read_scan(p))
-            s = np.asarray(sig.surface, np.float32)
             names.append(p.stem)
             firearm.append(row["firearm"])
             case.append(row["scan_id"])
             d0.append(sig.descriptor)
-            dq.append(compute_descriptor(s, spacing_um=sig.spacing_um, params=DEFAULT_PARAMS.descriptor, offsets_um=d_grid))
             r0.append(sig.ring_spectra)
-            rq.append(ring_spectra(s, spacing_um=sig.spacing_um, params=DEFAULT_PARAMS.polar, offsets_um=r_grid))
+            q_desc, q_rings = sample_query(sig, params=DEFAULT_PARAMS, search_params=sp)
+            dq.append(q_desc)
+            rq.append(q_rings)
     print(f"{len(names)} real scans in {time.perf_counter() - t0:.0f}s", flush=True)
     t0 = time.perf_counter()
     syn_d, syn_r = distractor_arrays(range(args.n), Path(args.cache) if args.cache else None)

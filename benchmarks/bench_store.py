@@ -230,9 +230,9 @@ def cmd_growth(args) -> None:
     from ballistics_core.compare import compare_signatures
     from ballistics_core.engine import DEFAULT_PARAMS
     from ballistics_core.search import SearchParams
+    from ballistics_core.search.engine import sample_query
     from ballistics_core.search.tier1 import ShardIndex, screen
-    from ballistics_core.signature.descriptor import compute_descriptor
-    from ballistics_core.signature.polar import centre_offsets, polar_correlation, ring_spectra
+    from ballistics_core.signature.polar import polar_correlation
 
     if not (CACHE / "cache.json").exists():
         sys.exit(f"no distractor cache at {CACHE}: run `python benchmarks/bench_store.py cache --n 100000` first")
@@ -241,11 +241,7 @@ def cmd_growth(args) -> None:
     q = sigs["Fadul 1-1"]
     sp = SearchParams()
     t = time.perf_counter()
-    surface = np.asarray(q.surface, np.float32)
-    qd = compute_descriptor(surface, spacing_um=q.spacing_um, params=DEFAULT_PARAMS.descriptor,
-                            offsets_um=centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um))
-    qr = ring_spectra(surface, spacing_um=q.spacing_um, params=DEFAULT_PARAMS.polar,
-                      offsets_um=centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um))
+    qd, qr = sample_query(q, params=DEFAULT_PARAMS, search_params=sp)
     t_query = time.perf_counter() - t
     full = []
     for i in range(5):

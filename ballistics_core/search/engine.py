@@ -282,6 +282,23 @@ def _stage(progress: Progress | None, lo: float, hi: float):
 
 
 # ---- the search --------------------------------------------------------------------------------
+def sample_query(query, *, params, search_params: SearchParams) -> tuple[np.ndarray, np.ndarray]:
+    """The query's descriptors (tier 1) and ring spectra (tier 1b) at the search's grids of ring centres.
+
+    Returns ``(M1, D)`` float32 descriptors and ``(M2, R, K)`` complex64 spectra.
+    """
+    from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.polar import centre_offsets, ring_spectra
+
+    sp = search_params
+    surface = np.asarray(query.surface, np.float32)
+    descs = compute_descriptor(surface, spacing_um=query.spacing_um, params=params.descriptor,
+                               offsets_um=centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um))
+    rings = ring_spectra(surface, spacing_um=query.spacing_um, params=params.polar,
+                         offsets_um=centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um))
+    return descs, rings
+
+
 def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore: int | None = None,
            filters: Filters | None = None, exclude: tuple | frozenset = (), tier2: bool = True,
            executor: str = "local", scheduler_address: str | None = None, client=None,
@@ -316,8 +333,6 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     """
     from ballistics_core.engine import DEFAULT_PARAMS
     from ballistics_core.errors import ParamsMismatchError
-    from ballistics_core.signature.descriptor import compute_descriptor
-    from ballistics_core.signature.polar import centre_offsets, ring_spectra
 
     sp = search_params or SearchParams()
     params = compare_params or DEFAULT_PARAMS
@@ -336,11 +351,7 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     timings = {}
     try:
         t0 = time.perf_counter()
-        surface = np.asarray(query.surface, np.float32)
-        descs = compute_descriptor(surface, spacing_um=query.spacing_um, params=params.descriptor,
-                                   offsets_um=centre_offsets(radius_um=sp.descriptor_centre_um, step_um=sp.centre_step_um))
-        rings = ring_spectra(surface, spacing_um=query.spacing_um, params=params.polar,
-                             offsets_um=centre_offsets(radius_um=sp.ring_centre_um, step_um=sp.centre_step_um))
+        descs, rings = sample_query(query, params=params, search_params=sp)
         timings["query_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
