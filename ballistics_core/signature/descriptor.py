@@ -34,29 +34,25 @@ from scipy.spatial import ConvexHull, QhullError
 
 from ballistics_core.params import DigestMixin
 
-__all__ = ["DescriptorParams", "compute_descriptor", "descriptor_dimension", "find_aperture", "sample_rings"]
+__all__ = ["DescriptorParams", "RingBand", "compute_descriptor", "descriptor_dimension", "find_aperture", "sample_rings"]
 
 
 @dataclass(frozen=True)
-class DescriptorParams(DigestMixin):
-    """Options of :func:`compute_descriptor` (distances in µm).
+class RingBand(DigestMixin):
+    """Concentric rings around the firing-pin aperture (distances in µm).
 
     Attributes
     ----------
     ring_inner_offset_um, ring_outer_offset_um : float
         The sampled band starts and ends this far outside the aperture edge.
     n_rings : int
-        Number of concentric rings sampled across the band.
+        Concentric rings across the band.
     n_angles : int
-        Angular samples per ring.
+        Angular samples per ring (before the Fourier transform).
     n_harmonics : int
         Angular harmonics kept (1..n_harmonics; harmonic 0 is the ring mean).
-    ring_lags : tuple of int
-        Ring separations ``d`` whose phase differences are kept.
     min_ring_fraction : float
-        A ring with fewer measured samples than this fraction is skipped.
-    cross_weight : float
-        Weight of the cross-ring block relative to the magnitude block.
+        A ring measured over less than this fraction of its samples contributes nothing.
     """
 
     ring_inner_offset_um: float = 70.0
@@ -64,8 +60,22 @@ class DescriptorParams(DigestMixin):
     n_rings: int = 24
     n_angles: int = 512
     n_harmonics: int = 48
-    ring_lags: tuple = (1, 2, 4, 8)
     min_ring_fraction: float = 0.05
+
+
+@dataclass(frozen=True)
+class DescriptorParams(RingBand):
+    """Options of :func:`compute_descriptor`: the fields of :class:`RingBand`, and these.
+
+    Attributes
+    ----------
+    ring_lags : tuple of int
+        Ring separations ``d`` whose phase differences are kept.
+    cross_weight : float
+        Weight of the cross-ring block relative to the magnitude block.
+    """
+
+    ring_lags: tuple = (1, 2, 4, 8)
     cross_weight: float = 3.0
 
 

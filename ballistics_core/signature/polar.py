@@ -27,39 +27,24 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft as sfft
 
-from ballistics_core.params import DigestMixin
-from ballistics_core.signature.descriptor import find_aperture, sample_rings
+from ballistics_core.signature.descriptor import RingBand, find_aperture, sample_rings
 
 __all__ = ["PolarParams", "centre_offsets", "polar_correlation", "ring_spectra"]
 
 
 @dataclass(frozen=True)
-class PolarParams(DigestMixin):
-    """Options of :func:`ring_spectra` (distances in µm).
+class PolarParams(RingBand):
+    """Options of :func:`ring_spectra`: a ring band (:class:`RingBand`) of its own.
 
-    Attributes
-    ----------
-    ring_inner_offset_um, ring_outer_offset_um : float
-        The sampled band starts and ends this far outside the aperture edge.
-    n_rings : int
-        Concentric rings across the band.
-    n_angles : int
-        Angular samples per ring (before the Fourier transform).
-    n_harmonics : int
-        Angular harmonics kept (1..n_harmonics). At the band's radius
-        (1.3-2 mm on 9 mm primers) harmonic 96 has a wavelength of about
-        90-130 µm: the scale of breech-face marks that survives an aperture
-        centre error of a few tens of µm.
-    min_ring_fraction : float
-        A ring with fewer measured samples than this fraction is left at zero.
+    Fewer rings than the descriptor's, sampled finer along the angle and kept to
+    twice the harmonics: at the band's radius (1.3-2 mm on 9 mm primers) harmonic
+    96 has a wavelength of about 90-130 µm, the scale of breech-face marks that
+    survives an aperture centre error of a few tens of µm.
     """
 
-    ring_inner_offset_um: float = 70.0
-    ring_outer_offset_um: float = 620.0
     n_rings: int = 12
     n_angles: int = 1024
     n_harmonics: int = 96
-    min_ring_fraction: float = 0.05
 
     @property
     def shape(self) -> tuple[int, int]:
