@@ -53,13 +53,14 @@ def retrieval(
 ) -> None:
     """Leave-one-out retrieval: every scan searched against a store of all the others."""
     from ballistics_core.cli.cmd_store import signature_of
-    from ballistics_core.search.bench import ingest_files, retrieval as run, scan_files
+    from ballistics_core.io.folders import scan_files
+    from ballistics_core.search.bench import ingest_files, retrieval as run
 
     files = scan_files(folder)
     if len(files) < 2:
         raise BallisticsError(f"{folder} holds fewer than two scans")
     with tempfile.TemporaryDirectory() as tmp:
-        st, sigs, secs = ingest_files(store or Path(tmp) / "store", files, signature_of)
+        st, sigs, secs = ingest_files(store or Path(tmp) / "store", files, signature_of, log=typer.echo)
         typer.echo(f"ingested {len(sigs)} scans in {secs:.1f}s ({len(sigs) / secs:.2f}/s)")
         rows = run(st, sigs, out, top=top, rescore=rescore, executor=executor, scheduler_address=scheduler,
                    cases=_ground_truth(folder, "scan_id"))
@@ -92,7 +93,8 @@ def scale(
 ) -> None:
     """Query time and recall@10 of the real scans among synthetic distractors, per store size."""
     from ballistics_core.cli.cmd_store import signature_of
-    from ballistics_core.search.bench import scale as run, scan_files, stem
+    from ballistics_core.io.folders import scan_files
+    from ballistics_core.search.bench import read_signatures, scale as run
 
     try:
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -103,7 +105,7 @@ def scale(
     truth = _truth_for(folder)
     if not files or not truth:
         raise BallisticsError(f"no scans with ground truth in {folder}")
-    real = {stem(p.name): signature_of(p) for p in files}
+    real = read_signatures(files, signature_of, log=typer.echo)
     with tempfile.TemporaryDirectory() as tmp:
         run(real, truth, size_list, out, store_dir=store_dir or Path(tmp) / "store", rescore=rescore,
             tier2=not tier1_only, log=typer.echo, cache=distractor_cache, cases=_ground_truth(folder, "scan_id"))

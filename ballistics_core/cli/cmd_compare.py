@@ -11,8 +11,7 @@ from pathlib import Path
 import typer
 
 from ballistics_core.cli.common import fail, guarded
-
-SCAN_SUFFIXES = {".x3p", ".png", ".tif", ".tiff"}
+from ballistics_core.io.folders import scan_files
 
 
 def register(app: typer.Typer) -> None:
@@ -70,10 +69,6 @@ def compare(
     )
 
 
-def _scan_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
-
-
 @guarded
 def compare_all_cmd(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of scans (X3P and images)."),
@@ -93,7 +88,7 @@ def compare_all_cmd(
 
     from ballistics_core.pairwise import compare_all
 
-    files = _scan_files(folder)
+    files = scan_files(folder)
     if len(files) < 2:
         fail(f"{folder}: fewer than two scan files (.x3p, .png, .tif)")
     params = _params(exhaustive)

@@ -13,21 +13,31 @@ import numpy as np
 from ballistics_core.search.engine import search
 from ballistics_core.store import SignatureStore, StoredRecord
 
-SCAN_SUFFIXES = (".x3p", ".png", ".tif", ".tiff")
-
-
-def scan_files(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in SCAN_SUFFIXES)
-
-
 def stem(name: str) -> str:
     return Path(name).stem
 
 
-def ingest_files(store_path: Path, files: Sequence[Path], make: Callable) -> tuple[SignatureStore, dict, float]:
+def read_signatures(files: Sequence[Path], make: Callable, log: Callable = print) -> dict:
+    """Signatures of ``files`` by stem. A file that cannot be read is reported and left out,
+    so one damaged scan does not stop a benchmark over a whole dataset."""
+    from ballistics_core.errors import BallisticsError
+
+    sigs = {}
+    for p in files:
+        try:
+            sigs[stem(p.name)] = make(p)
+        except BallisticsError as e:
+            log(f"skipped {p}: {e}")
+    if not sigs:
+        raise BallisticsError("none of the scans could be read")
+    return sigs
+
+
+def ingest_files(store_path: Path, files: Sequence[Path], make: Callable,
+                 log: Callable = print) -> tuple[SignatureStore, dict, float]:
     """Signatures of ``files`` added to a store at ``store_path``; returns (store, {stem: signature}, seconds)."""
     t0 = time.perf_counter()
-    sigs = {stem(p.name): make(p) for p in files}
+    sigs = read_signatures(files, make, log)
     first = next(iter(sigs.values()))
     if (store_path / "manifest.json").exists():
         st = SignatureStore.open(store_path)

@@ -74,15 +74,22 @@ def test_search_table_and_json(tmp_path, shared_data):
 @needs_compare
 @pytest.mark.slow
 def test_bench_retrieval_writes_ranks(tmp_path, shared_data):
+    # one folder per firearm, as many datasets come; a damaged scan and an unpacked
+    # X3P's mask among them
     folder = tmp_path / "scans"
-    folder.mkdir()
     for n in ("1-1", "1-2", "2-1", "2-2", "3-1"):
-        shutil.copy(shared_data / "fadul" / f"Fadul {n}.x3p", folder)
+        (folder / f"slide {n[0]}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / "fadul" / f"Fadul {n}.x3p", folder / f"slide {n[0]}")
+    (folder / "slide 2" / "damaged.x3p").write_bytes(b"PK\x03\x04 not a whole zip")
+    (folder / "unpacked" / "bindata").mkdir(parents=True)
+    (folder / "unpacked" / "bindata" / "mask.png").write_bytes(b"\x89PNG")
     out = tmp_path / "ranks.csv"
     r = runner.invoke(app, ["bench", "retrieval", str(folder), "--out", str(out), "--rescore", "4"])
     assert r.exit_code == 0, r.output
+    assert "skipped" in r.output and "damaged.x3p" in r.output and "mask.png" not in r.output
     rows = list(csv.DictReader(open(out)))
     assert set(rows[0]) == {"query", "rank", "candidate", "score"}
     first = {r["query"]: r["candidate"] for r in rows if r["rank"] == "1"}
     assert first["Fadul 1-1"] == "Fadul 1-2" and first["Fadul 2-2"] == "Fadul 2-1"
     assert all(r["query"] != r["candidate"] for r in rows)
+    assert {r["query"] for r in rows} == {f"Fadul {n}" for n in ("1-1", "1-2", "2-1", "2-2", "3-1")}
