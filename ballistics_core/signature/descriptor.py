@@ -168,6 +168,38 @@ def sample_rings(z: np.ndarray, v: np.ndarray, *, cy: float, cx: float, radii: n
     return ring, weight > 0.99
 
 
+@dataclass(frozen=True)
+class RingFrame:
+    """What every ring sampler starts from: the surface with NaN as 0 and its validity
+    as 0/1 (for :func:`sample_rings`), the fitted aperture, and the centre offsets asked for."""
+
+    z: np.ndarray | None
+    v: np.ndarray | None
+    cy: float
+    cx: float
+    r_ap: float
+    offsets_um: np.ndarray
+    single: bool
+
+    @property
+    def measured(self) -> bool:
+        """False when too little is measured to fit an aperture: the samplers then return zeros."""
+        return self.z is not None
+
+    @classmethod
+    def of(cls, surface: np.ndarray, offsets_um: np.ndarray | None) -> "RingFrame":
+        s = np.asarray(surface, dtype=np.float64)
+        if s.ndim != 2:
+            raise ValueError(f"surface must be 2-D, got shape {s.shape}")
+        single = offsets_um is None
+        offs = np.zeros((1, 2)) if single else np.asarray(offsets_um, float).reshape(-1, 2)
+        valid = np.isfinite(s)
+        if valid.sum() < 100:
+            return cls(None, None, 0.0, 0.0, 0.0, offs, single)
+        cy, cx, r_ap, _ = find_aperture(valid)
+        return cls(np.where(valid, s, 0.0), valid.astype(np.float64), cy, cx, r_ap, offs, single)
+
+
 def compute_descriptor(
     surface: np.ndarray, *, spacing_um: float, params: DescriptorParams | None = None,
     offsets_um: np.ndarray | None = None,
@@ -193,20 +225,13 @@ def compute_descriptor(
         descriptors with a dot product. ``D = descriptor_dimension(params)``.
     """
     p = params or DescriptorParams()
-    s = np.asarray(surface, dtype=np.float64)
-    if s.ndim != 2:
-        raise ValueError(f"surface must be 2-D, got shape {s.shape}")
-    single = offsets_um is None
-    offs = np.zeros((1, 2)) if single else np.asarray(offsets_um, float).reshape(-1, 2)
-    out = np.zeros((len(offs), descriptor_dimension(p)), np.float32)
-    valid = np.isfinite(s)
-    if valid.sum() >= 100:
-        cy, cx, r_ap, _ = find_aperture(valid)
-        z = np.where(valid, s, 0.0)
-        v = valid.astype(np.float64)
-        for j, (dy, dx) in enumerate(offs):
-            out[j] = _descriptor_at(z, v, cy + dy / spacing_um, cx + dx / spacing_um, r_ap, spacing_um, p)
-    return out[0] if single else out
+    frame = RingFrame.of(surface, offsets_um)
+    out = np.zeros((len(frame.offsets_um), descriptor_dimension(p)), np.float32)
+    if frame.measured:
+        for j, (dy, dx) in enumerate(frame.offsets_um):
+            out[j] = _descriptor_at(frame.z, frame.v, frame.cy + dy / spacing_um, frame.cx + dx / spacing_um,
+                                    frame.r_ap, spacing_um, p)
+    return out[0] if frame.single else out
 
 
 def _descriptor_at(z: np.ndarray, v: np.ndarray, cy: float, cx: float, r_ap: float, spacing_um: float,

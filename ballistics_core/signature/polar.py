@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft as sfft
 
-from ballistics_core.signature.descriptor import RingBand, find_aperture, sample_rings
+from ballistics_core.signature.descriptor import RingBand, RingFrame, sample_rings
 
 __all__ = ["PolarParams", "centre_offsets", "polar_correlation", "ring_spectra"]
 
@@ -86,23 +86,15 @@ def ring_spectra(surface: np.ndarray, *, spacing_um: float, params: PolarParams 
         never as a height of zero.
     """
     p = params or PolarParams()
-    s = np.asarray(surface, dtype=np.float64)
-    if s.ndim != 2:
-        raise ValueError(f"surface must be 2-D, got shape {s.shape}")
-    single = offsets_um is None
-    offs = np.zeros((1, 2)) if single else np.asarray(offsets_um, float).reshape(-1, 2)
-    out = np.zeros((len(offs), p.n_rings, p.n_harmonics), np.complex64)
-    valid = np.isfinite(s)
-    if valid.sum() < 100:
-        return out[0] if single else out
-    cy, cx, r_ap, _ = find_aperture(valid)
-    radii = r_ap + np.linspace(p.ring_inner_offset_um, p.ring_outer_offset_um, p.n_rings) / spacing_um
-    z = np.where(valid, s, 0.0)
-    v = valid.astype(np.float64)
+    frame = RingFrame.of(surface, offsets_um)
+    out = np.zeros((len(frame.offsets_um), p.n_rings, p.n_harmonics), np.complex64)
+    if not frame.measured:
+        return out[0] if frame.single else out
+    radii = frame.r_ap + np.linspace(p.ring_inner_offset_um, p.ring_outer_offset_um, p.n_rings) / spacing_um
     k = p.n_harmonics
-    for j, (dy, dx) in enumerate(offs):
-        ring, full = sample_rings(z, v, cy=cy + dy / spacing_um, cx=cx + dx / spacing_um, radii=radii,
-                                  n_angles=p.n_angles)
+    for j, (dy, dx) in enumerate(frame.offsets_um):
+        ring, full = sample_rings(frame.z, frame.v, cy=frame.cy + dy / spacing_um, cx=frame.cx + dx / spacing_um,
+                                  radii=radii, n_angles=p.n_angles)
         frac = full.mean(1)
         n_ok = full.sum(1)
         use = (frac >= p.min_ring_fraction) & (n_ok >= 2 * k)
@@ -115,7 +107,7 @@ def ring_spectra(surface: np.ndarray, *, spacing_um: float, params: PolarParams 
         x = x / np.where(use, sd, 1.0)[:, None]
         spec = np.fft.rfft(x, axis=1)[:, 1 : k + 1] / np.sqrt(np.maximum(frac, 1e-12) * p.n_angles)[:, None]
         out[j] = np.where(use[:, None], spec, 0.0)
-    return out[0] if single else out
+    return out[0] if frame.single else out
 
 
 def polar_correlation(query: np.ndarray, candidates: np.ndarray, *, mirror: bool = True,
