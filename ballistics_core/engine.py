@@ -20,8 +20,10 @@ from ballistics_core.compare.pair import PairRegistration, register_pair
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.prepare import PreparedSurface, prepare_surface
 from ballistics_core.decide.cmc import CMCResult, count_cmc, fit_rigid
+from ballistics_core.decide.conclusion import VERBAL_SCALE, conclude
 from ballistics_core.decide.features import FEATURE_NAMES, pair_features
-from ballistics_core.decide.model import DEFAULT_MODEL, ScoreModel, load_model
+from ballistics_core.decide.model import DEFAULT_MODEL, LRModel, load_model
+from ballistics_core.decide.quality import GateParams, ScanQuality, pair_gates, scan_quality
 from ballistics_core.errors import ParamsMismatchError, ScanContentError
 from ballistics_core.params import DigestMixin
 from ballistics_core.preprocess import ImagePreprocessParams, PreprocessParams, preprocess_scan
@@ -45,27 +47,42 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DecideParams(DigestMixin):
-    """Pre-registered decision rule and the score model it uses.
+    """How a comparison becomes a conclusion: the LR model, the thresholds, the gates.
+
+    Fixed before any evaluation pair is scored and recorded (by digest) with
+    every result. The decision follows from the calibrated likelihood ratio
+    alone (:func:`ballistics_core.decide.conclusion.conclude`); the CMC count
+    is one of the features inside it, not a rule beside it.
 
     Attributes
     ----------
     model : str
-        Name of the shipped score model for topographies (``ballistics_core/decide/models``).
+        Likelihood-ratio model for topographies (``ballistics_core/decide/models``).
     model_intensity : str
-        Score model for 2-D intensity images (their correlations run lower:
-        shading depends on the light's direction relative to the marks).
-    cmc_identification : int
-        CMC count at or above which the pair is reported as an identification
-        (Song 2013's published criterion of six congruent cells; fixed in advance,
-        not tuned on any evaluation pairs).
+        Model for 2-D intensity images (their correlations run lower: shading
+        depends on the light's direction relative to the marks).
+    identification_log10_lr : float
+        An identification is reported only at or above this log10 LR (100:
+        "moderately strong support" on the ENFSI scale, and below the ELUB
+        bound that the validation pairs support).
     elimination_log10_lr : float
-        At or below this log10 LR, with no CMC, the pair is reported as an elimination.
+        An elimination is reported only at or below this log10 LR.
+    verbal_scale : tuple of (float, str)
+        ENFSI verbal equivalents by lower bound of |log10 LR|.
+    gates : GateParams
+        Domain and quality gates that withhold a conclusion.
     """
 
     model: str = DEFAULT_MODEL
-    model_intensity: str = "intensity-v1"
-    cmc_identification: int = 6
+    model_intensity: str = "intensity-v2"
+    identification_log10_lr: float = 2.0
     elimination_log10_lr: float = -1.5
+    verbal_scale: tuple = VERBAL_SCALE
+    gates: GateParams = GateParams()
+
+    def __post_init__(self) -> None:
+        if not self.identification_log10_lr > 0 > self.elimination_log10_lr:
+            raise ValueError("identification_log10_lr must be > 0 and elimination_log10_lr < 0")
 
 
 @dataclass(frozen=True)
@@ -104,8 +121,20 @@ class Comparison:
     n_cells : int
         Cells per grid that took part (the smaller of the two directions).
     log10_lr : float
-        Calibrated log10 likelihood ratio (same source vs different source).
+        Calibrated, ELUB-bounded log10 likelihood ratio (same firearm vs different firearms).
     decision : {"identification", "inconclusive", "elimination"}
+        Follows from ``log10_lr`` and the thresholds of ``DecideParams``,
+        unless a gate withheld it.
+    verbal : str
+        ENFSI verbal equivalent of ``log10_lr``.
+    gate : str
+        The quality gates that fired (``;``-separated names; empty if none).
+    gate_reasons : tuple of str
+        Their explanations, with the figures.
+    quality : dict
+        Quality measures of A and B (``{"a": {...}, "b": {...}}``).
+    lr_model : str
+        Name of the likelihood-ratio model that produced ``log10_lr``.
     rotation_deg : float
         Rotation of B onto A (counter-clockwise as displayed), after mirroring B
         left-right where ``mirrored``.
@@ -135,6 +164,11 @@ class Comparison:
     algorithm_version: str
     params_digest: str
     mirrored: bool = False
+    verbal: str = ""
+    gate: str = ""
+    gate_reasons: tuple = ()
+    quality: dict = field(default_factory=dict)
+    lr_model: str = ""
     registration: PairRegistration | None = field(default=None, repr=False)
     cmc_detail_ab: CMCResult | None = field(default=None, repr=False)
     cmc_detail_ba: CMCResult | None = field(default=None, repr=False)
@@ -156,6 +190,11 @@ class Comparison:
             "n_cells": self.n_cells,
             "log10_lr": self.log10_lr,
             "decision": self.decision,
+            "verbal": self.verbal,
+            "gate": self.gate,
+            "gate_reasons": list(self.gate_reasons),
+            "quality": {k: dict(v) for k, v in self.quality.items()},
+            "lr_model": self.lr_model,
             "rotation_deg": self.rotation_deg,
             "translation_um": list(self.translation_um),
             "mirrored": self.mirrored,
@@ -193,6 +232,9 @@ def make_signature(scan: Scan, *, params: EngineParams | None = None) -> Signatu
     keep = ("source", "format", "instrument", "date", "unit_xy_detected", "unit_z_detected", "preprocess_state",
             "primer_radius_um", "firing_pin_radius_um")
     meta = {k: pre.meta[k] for k in keep if k in pre.meta and pre.meta[k] is not None}
+    meta["source_spacing_um"] = float(scan.spacing_um)
+    meta["quality"] = scan_quality(surface, spacing_um=float(pre.spacing_um), instrument=str(meta.get("instrument", "")),
+                                   kind=scan.kind, source_spacing_um=float(scan.spacing_um)).as_dict()
     return Signature(
         surface=surface,
         spacing_um=float(pre.spacing_um),
@@ -217,7 +259,7 @@ def prepare_signature(sig: Signature, *, params: EngineParams | None = None, spa
     return prepare_surface(surface, spacing_um=sp, params=params.compare)
 
 
-def _model(params: EngineParams, kind: str) -> ScoreModel:
+def _model(params: EngineParams, kind: str) -> LRModel:
     name = params.decide.model_intensity if kind == "intensity" else params.decide.model
     cached = _MODELS.get(name)
     if cached is None:
@@ -225,7 +267,16 @@ def _model(params: EngineParams, kind: str) -> ScoreModel:
     return cached
 
 
-_MODELS: dict[str, ScoreModel] = {}
+_MODELS: dict[str, LRModel] = {}
+
+
+def signature_quality(sig: Signature) -> ScanQuality:
+    """The quality measures a signature carries (measured now for signatures made before they were kept)."""
+    q = sig.meta.get("quality")
+    if isinstance(q, dict) and "snr" in q:
+        return ScanQuality.from_dict(q)
+    return scan_quality(sig.surface, spacing_um=sig.spacing_um, instrument=str(sig.meta.get("instrument", "")),
+                        kind=sig.kind, source_spacing_um=float(sig.meta.get("source_spacing_um", sig.spacing_um)))
 
 
 def combined_cmc(cmc_ab: int, cmc_ba: int, n_phases: int = 1) -> int:
@@ -292,7 +343,8 @@ def compare_signatures(
     pb = prepared[1] or prepare_signature(b, params=params, spacing_um=common)
     reg, m_ab, m_ba, feats = pair_evidence(pa, pb, params=params)
     model = _model(params, a.kind)
-    bf_score = model.score(feats)
+    named = dict(zip(FEATURE_NAMES, map(float, feats)))
+    bf_score = model.score(named)
     log10_lr = model.log10_lr(bf_score)
     fp_score = None
     if a.firing_pin is not None and b.firing_pin is not None:
@@ -306,13 +358,14 @@ def compare_signatures(
             fp_score = None
     fused = bf_score
     cmc = combined_cmc(m_ab.count, m_ba.count, m_ab.n_phases)
+    n_cells = int(min(m_ab.n_cells, m_ba.n_cells) // m_ab.n_phases)
     rule = params.decide
-    if cmc >= rule.cmc_identification:
-        decision = "identification"
-    elif cmc == 0 and log10_lr <= rule.elimination_log10_lr:
-        decision = "elimination"
-    else:
-        decision = "inconclusive"
+    qa, qb = signature_quality(a), signature_quality(b)
+    blocking, no_elim = pair_gates(qa, qb, n_cells=n_cells, overlap_fraction=float(reg.pose.overlap_fraction),
+                                   params=rule.gates)
+    concl = conclude(log10_lr, identification_log10_lr=rule.identification_log10_lr,
+                     elimination_log10_lr=rule.elimination_log10_lr, blocking=blocking, no_elimination=no_elim,
+                     verbal_scale=rule.verbal_scale)
     if m_ab.count >= 3:
         rotation, ty, tx = fit_rigid(reg.cells_ab, m_ab)
         translation = pa.to_source_translation(reg.moving, rotation, (ty, tx))
@@ -326,13 +379,18 @@ def compare_signatures(
         cmc=int(cmc),
         cmc_ab=int(m_ab.count),
         cmc_ba=int(m_ba.count),
-        n_cells=int(min(m_ab.n_cells, m_ba.n_cells) // m_ab.n_phases),
+        n_cells=n_cells,
         log10_lr=float(log10_lr),
-        decision=decision,
+        decision=concl.decision,
+        verbal=concl.verbal,
+        gate=concl.gate,
+        gate_reasons=concl.reasons,
+        quality={"a": qa.as_dict(), "b": qb.as_dict()},
+        lr_model=model.name,
         rotation_deg=float(rotation),
         translation_um=(float(translation[0]), float(translation[1])),
         mirrored=bool(reg.mirrored),
-        features=dict(zip(FEATURE_NAMES, map(float, feats))),
+        features=named,
         algorithm_version=ALGORITHM_VERSION,
         params_digest=params.digest(),
         registration=reg,

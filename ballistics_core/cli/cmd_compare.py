@@ -61,10 +61,13 @@ def compare(
         f"breech-face score:  {c.breech_face_score:.3f}\n"
         f"firing-pin score:   {fp}\n"
         f"CMC:                {c.cmc} of {c.n_cells} cells (A->B {c.cmc_ab}, B->A {c.cmc_ba})\n"
-        f"log10 LR:           {c.log10_lr:+.2f}\n"
+        f"log10 LR:           {c.log10_lr:+.2f} ({c.verbal})\n"
         f"rotation of B:      {c.rotation_deg:+.1f} deg{' (B mirrored left-right first)' if c.mirrored else ''}\n"
         f"translation of B:   ({c.translation_um[0]:+.0f}, {c.translation_um[1]:+.0f}) um (row, col)\n"
         f"decision:           {c.decision}\n"
+        + "".join(f"gate:               {r}\n" for r in c.gate_reasons)
+        + f"thresholds:         identification at log10 LR >= {params.decide.identification_log10_lr:+.1f}, "
+        f"elimination at <= {params.decide.elimination_log10_lr:+.1f} (LR model {c.lr_model})\n"
         f"algorithm {c.algorithm_version}, parameters {c.params_digest}"
     )
 
@@ -74,14 +77,15 @@ def compare_all_cmd(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of scans (X3P and images)."),
     out: Path = typer.Option(..., "--out", help="CSV to write: a,b,score,cmc,match (one row per unordered pair)."),
     processes: int = typer.Option(0, help="Worker processes (0: all cores)."),
-    details: bool = typer.Option(False, help="Add columns: log10_lr, decision, breech_face, firing_pin, rotation_deg."),
+    details: bool = typer.Option(False, help="Add columns: log10_lr, decision, breech_face, firing_pin, rotation_deg, gate, verbal."),
     exhaustive: bool = typer.Option(False, help="Slow reference mode (finer angles, 6.25 µm cells)."),
 ) -> None:
     """Score every unordered pair of scans in a folder, using every core.
 
     ``score`` is higher for more similar pairs; ``match`` is 1 where the
-    pre-registered rule (CMC at or above the identification threshold) says
-    same source. Pairs of a 3D scan and a 2D image are not comparable: their
+    conclusion is an identification (calibrated log10 LR at or above the
+    identification threshold, no quality gate fired); ``gate`` names the gates
+    that withheld a conclusion. Pairs of a 3D scan and a 2D image are not comparable: their
     row has an empty score.
     """
     from rich.progress import Progress
@@ -112,7 +116,7 @@ def compare_all_cmd(
     out.parent.mkdir(parents=True, exist_ok=True)
     header = ["a", "b", "score", "cmc", "match"]
     if details:
-        header += ["log10_lr", "decision", "breech_face", "firing_pin", "rotation_deg"]
+        header += ["log10_lr", "decision", "breech_face", "firing_pin", "rotation_deg", "gate", "verbal"]
     mixed = 0
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -124,14 +128,14 @@ def compare_all_cmd(
                     mixed += 1
                     row = [files[i].stem, files[j].stem, "", 0, 0]
                     if details:
-                        row += ["", "not comparable (3D vs 2D)", "", "", ""]
+                        row += ["", "not comparable (3D vs 2D)", "", "", "", "kind_mismatch", ""]
                 else:
                     row = [files[i].stem, files[j].stem, f"{s['score']:.6f}", s["cmc"], int(s["decision"] == "identification")]
                     if details:
                         fp = s["firing_pin_score"]
                         row += [f"{s['log10_lr']:.4f}", s["decision"], f"{s['breech_face_score']:.6f}",
                                 "" if fp is None or (isinstance(fp, float) and math.isnan(fp)) else f"{fp:.6f}",
-                                f"{s['rotation_deg']:.2f}"]
+                                f"{s['rotation_deg']:.2f}", s.get("gate", ""), s.get("verbal", "")]
                 w.writerow(row)
     n = len(files) * (len(files) - 1) // 2
     typer.echo(f"{n} pairs of {len(files)} scans written to {out}" + (f" ({mixed} 3D/2D pairs not comparable)" if mixed else ""))

@@ -16,6 +16,9 @@ FEATURE_NAMES = (
     "cell_r_mean",
     "translation_convergence",
 )
+"""Names of the values in :func:`pair_features`' vector, in order. A model names the
+features it uses (:class:`~.model.LRModel`), so features can be added without
+invalidating shipped models."""
 
 
 def _direction_stats(cells: CellResults, cmc: CMCResult, translation_tol_um: float) -> tuple[float, float, float]:
