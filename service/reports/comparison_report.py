@@ -84,8 +84,10 @@ def summary_lines(pair: ComparedPair, ctx: ReportContext) -> tuple[list[tuple[st
         ("Firing-pin score (r)", _num(c.firing_pin_score)),
         ("Fused score", _num(c.score)),
         ("CMC", f"{c.cmc} of {c.n_cells} cells (A→B {c.cmc_ab}, B→A {c.cmc_ba})"),
-        ("log10 LR", _num(c.log10_lr) + f"  (LR ≈ {10 ** c.log10_lr:.3g})"),
+        ("log10 LR", _num(c.log10_lr) + f"  (LR ≈ {10 ** c.log10_lr:.3g}; model {c.lr_model})"),
+        ("Verbal scale (ENFSI)", c.verbal),
         ("Engine decision", c.decision),
+        ("Quality gates", "; ".join(c.gate_reasons) if c.gate_reasons else "none fired"),
         ("Alignment", f"B turned {c.rotation_deg:.2f}° CCW, centre moved "
                       f"({c.translation_um[0]:.1f}, {c.translation_um[1]:.1f}) µm (row, col)"),
     ]

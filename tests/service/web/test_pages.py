@@ -143,3 +143,36 @@ def test_an_identification_on_the_page_confirms_an_issued_lead(review_world):
     review_id = svc.ok(svc.get(f"/api/candidates/{cid}/reviews", "analyst.north"))[-1]["id"]
     assert after["state"] == "confirmed" and after["identification_review_id"] == review_id
     assert after["hit_id"] is not None
+
+
+def test_page_report_and_cli_state_the_same_conclusion(review_world):
+    """The review page, the comparison report and ``ballistics compare`` agree on
+    decision, log10 LR, verbal scale and gates for the same two files."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.service.conftest import REPO, SAMPLE
+
+    c = page_client(review_world, "examiner.north")
+    cid = review_world.candidate(1)["id"]
+    page = c.get(f"/review/candidates/{cid}").text
+    cli = subprocess.run(
+        [sys.executable, "-m", "ballistics_core.cli.app", "compare", str(SAMPLE / "Fadul 1-1.x3p"),
+         str(SAMPLE / "Fadul 1-2.x3p"), "--json"], capture_output=True, text=True, cwd=REPO, check=True)
+    out = json.loads(cli.stdout)
+    assert out["decision"] == "identification" and out["log10_lr"] >= 2.0 and out["gate"] == ""
+    assert f'data-testid="lr">{out["log10_lr"]:.2f}' in page
+    assert f'data-testid="verbal">{out["verbal"]}<' in page
+    assert f'pill-{out["decision"]}">{out["decision"]}' in page
+    assert 'data-testid="gate">none fired' in page
+    report = c.post(f"/review/candidates/{cid}/report", data={"format": "pdf"})
+    assert report.status_code == 200
+    from tests.service.web.test_reports import _pdf_text
+
+    text = _pdf_text(report.content)
+    assert f'{out["log10_lr"]:.2f}' in text and out["verbal"] in text and "none fired" in text
+    assert out["decision"] in text
+    stored = review_world.svc.ok(review_world.svc.get(f"/api/reports/{report.headers['x-report-id']}", "examiner.north"))
+    assert {k: stored["summary"][k] for k in ("decision", "verbal", "gate")} == {
+        k: out[k] for k in ("decision", "verbal", "gate")}
