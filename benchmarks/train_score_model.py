@@ -186,7 +186,11 @@ def cmd_fit(kind: str, write: bool) -> None:
         for held in ("dfsc", "fadul"):
             train = _in(rows, held, both=False)
             Xt, yt, gt_ = _arrays(train, features)
-            m = fit_lr_model(Xt, yt, gt_, name=f"without-{held}", training={}, **fit)
+            m = fit_lr_model(Xt, yt, gt_, name=f"{kind}-without-{held}", training={"data": f"{data}; without {held}",
+                                                                                  "kind": kind, "sets": names}, **fit)
+            # kept so that `ballistics validate --lr-model` can score the held-out set with it
+            (OUT / "models").mkdir(exist_ok=True)
+            (OUT / "models" / f"{m.name}.json").write_text(m.to_json())
             lodo[f"trained_without_{held}"] = {"bounds": [m.lower_log10_lr, m.upper_log10_lr],
                                                 held: _evaluate(m, _in(rows, held), features),
                                                 f"{held}_raw_pairs": _evaluate(m, [r for r in rows if r["set"] == "raw" and held in (r["dataset_a"], r["dataset_b"])], features)}

@@ -106,3 +106,33 @@ def test_mirrored_scan_is_recognised(sigs):
     assert not plain.mirrored and mirrored.mirrored
     assert mirrored.decision == "identification"
     assert abs(mirrored.cmc - plain.cmc) <= 3
+
+
+def test_every_result_carries_its_conclusion_verbal_scale_and_quality(sigs):
+    same = compare_signatures(sigs["Fadul 1-1"], sigs["Fadul 1-2"])
+    s = same.summary()
+    assert s["verbal"].endswith("for same source") and s["gate"] == "" and s["gate_reasons"] == []
+    assert s["lr_model"] == DEFAULT_PARAMS.decide.model
+    q = s["quality"]["a"]
+    assert q["valid_area_mm2"] > 2 and q["spacing_um"] == pytest.approx(6.25) and q["snr"] > 1.5
+    assert q["instrument"].startswith("NanoFocus") and q["source_spacing_um"] == pytest.approx(6.25)
+    # the LR decides: an identification is never below its threshold
+    assert same.log10_lr >= DEFAULT_PARAMS.decide.identification_log10_lr
+
+
+def test_a_thin_scan_is_inconclusive_and_says_which_gate_fired(sigs):
+    """A mate cut down to a corner still correlates, but too little was measured to conclude."""
+    from dataclasses import replace
+
+    a, b = sigs["Fadul 1-1"], sigs["Fadul 1-2"]
+    surf = np.array(b.surface)
+    keep = np.zeros_like(surf, dtype=bool)
+    h, w = surf.shape
+    keep[: h // 3, : w // 2] = True  # a sixth of the scan: under 1 mm² of breech face
+    surf[~keep] = np.nan
+    meta = {k: v for k, v in b.meta.items() if k != "quality"}  # measured again from the surface
+    thin = replace(b, surface=surf, meta=meta)
+    c = compare_signatures(a, thin)
+    assert c.decision == "inconclusive"
+    assert c.gate, c.gate_reasons
+    assert all(r.split(":")[0] in c.gate.split(";") for r in c.gate_reasons)

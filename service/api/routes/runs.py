@@ -18,8 +18,14 @@ HIT_DECISIONS = {"identification", "same_source", "match"}
 
 
 def is_hit(candidate: Candidate, threshold: float) -> bool:
-    if candidate.decision in HIT_DECISIONS:
-        return True
+    """A candidate the engine concluded is the same firearm.
+
+    The engine's decision already follows from its likelihood ratio and its
+    quality gates; a strong LR that a gate withheld is not a hit. Only
+    candidates recorded without a decision fall back on the LR threshold.
+    """
+    if candidate.decision:
+        return candidate.decision in HIT_DECISIONS
     return candidate.log10_lr is not None and candidate.log10_lr >= threshold
 
 
