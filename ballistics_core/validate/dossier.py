@@ -129,8 +129,10 @@ def _plot_det(ax, perf: Performance, title: str) -> None:
     def probit(p):
         return norm.ppf(np.clip(p, eps, 1 - eps))
 
-    ax.plot(probit(c_s["fpr"]), probit(c_s["fnr"]), label="score")
-    ax.plot(probit(c_l["fpr"]), probit(c_l["fnr"]), linestyle="--", label="log10 LR")
+    # markers: a perfectly separating set is a single point in the corner
+    ax.plot(probit(c_s["fpr"]), probit(c_s["fnr"]), marker="o", markersize=3, clip_on=False, label="score")
+    ax.plot(probit(c_l["fpr"]), probit(c_l["fnr"]), marker="x", markersize=4, linestyle="--", clip_on=False,
+            label="log10 LR")
     ticks = [t for t in (0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95) if t > eps]
     for setter in (ax.set_xticks, ax.set_yticks):
         setter(norm.ppf(ticks))
@@ -150,12 +152,15 @@ def _plot_tippett(ax, perf: Performance, title: str, thresholds: dict[str, float
     ax.set_title(f"Tippett: {title}", fontsize=9)
     if t["log10_lr"].size == 0:
         return _no_data(ax, "Tippett")
-    if perf.n_same_source:
-        ax.step(t["log10_lr"], t["same_source"], where="post", color="tab:red",
-                label=f"same source (n={perf.n_same_source})")
-    if perf.n_different_source:
-        ax.step(t["log10_lr"], t["different_source"], where="post", color="tab:blue",
-                label=f"different source (n={perf.n_different_source})")
+    x = t["log10_lr"]
+    pad = max(0.05 * float(x[-1] - x[0]), 0.25)
+    # share(>= x) is constant on (x[k-1], x[k]]: steps "pre", from all pairs on the left to none on the right
+    xs = np.concatenate([[x[0] - pad], x, [x[-1] + pad]])
+    for key, n, colour, label in (("same_source", perf.n_same_source, "tab:red", "same source"),
+                                  ("different_source", perf.n_different_source, "tab:blue", "different source")):
+        if n:
+            ax.step(xs, np.concatenate([[1.0], t[key], [0.0]]), where="pre", color=colour,
+                    label=f"{label} (n={n})")
     ax.axvline(0, color="k", linestyle="--", linewidth=0.8)
     for name, v in thresholds.items():
         ax.axvline(v, color="grey", linestyle=":", linewidth=0.8)
