@@ -185,7 +185,7 @@ def validate(
         "absent": absent,
     }
     written = write_dossier(out, rows, provenance)
-    for s in evaluate_sets(rows):
+    for s in evaluate_sets(rows, provenance["decision_params"]):
         p = s.performance
         fi, fe = p.rates["false_identification"], p.rates["false_elimination"]
         typer.echo(f"{s.name}: {p.n_pairs} pairs ({p.n_same_source} same source), AUC {p.auc_score:.4f}, "

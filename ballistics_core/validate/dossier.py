@@ -64,8 +64,18 @@ def _arrays(rows: list[dict]):
             np.array([bool(r["same_source"]) for r in rows], bool), np.array([r["decision"] for r in rows], object))
 
 
-def evaluate_sets(rows: list[dict]) -> list[DossierSet]:
+def _threshold(decision_params: dict, word: str) -> float | None:
+    """The log10 LR threshold of one decision, found by name (``*identification*log10_lr*``)."""
+    for k, v in _lr_thresholds(decision_params).items():
+        if word in k:
+            return v
+    return None
+
+
+def evaluate_sets(rows: list[dict], decision_params: dict | None = None) -> list[DossierSet]:
     """Performance per dataset (pairs with ``in_dataset``) and pooled (every row)."""
+    t_id = _threshold(decision_params or {}, "identification")
+    t_el = _threshold(decision_params or {}, "elimination")
     names = sorted({r["dataset"] for r in rows if r["in_dataset"]})
     taken: set[str] = set()
     sets = []
@@ -74,7 +84,9 @@ def evaluate_sets(rows: list[dict]) -> list[DossierSet]:
         if not sub:
             continue
         scans = {r["a"] for r in sub} | {r["b"] for r in sub}
-        sets.append(DossierSet(name, _slug(name, taken), len(scans), performance(*_arrays(sub))))
+        perf = performance(*_arrays(sub), gates=[r.get("gate", "") for r in sub],
+                           identification_log10_lr=t_id, elimination_log10_lr=t_el)
+        sets.append(DossierSet(name, _slug(name, taken), len(scans), perf))
     return sets
 
 
@@ -267,6 +279,10 @@ def _summary_lines(sets: list[DossierSet]) -> list[str]:
         m = p.misleading_log10_lr
         lines.append(f"  misleading LRs: same source with log10 LR < 0: {m['same_source_below_0']}, "
                      f"different source with log10 LR > 0: {m['different_source_above_0']}")
+        lines.append("  decisions contradicted by their own LR: "
+                     + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.coherence.items()))
+        if p.gate_counts:
+            lines.append("  quality gates fired: " + ", ".join(f"{k} {v}" for k, v in p.gate_counts.items()))
         lines.append("")
     return lines
 
@@ -394,7 +410,7 @@ def write_dossier(out_dir: str | Path, rows: list[dict], provenance: dict) -> di
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    sets = evaluate_sets(rows)
+    sets = evaluate_sets(rows, provenance.get("decision_params"))
     thresholds = _lr_thresholds(provenance.get("decision_params") or {})
 
     figures: dict[str, dict[str, str]] = {}

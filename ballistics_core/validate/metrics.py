@@ -28,6 +28,7 @@ __all__ = [
     "det_data",
     "auc",
     "decision_rates",
+    "coherence",
     "performance",
 ]
 
@@ -213,6 +214,27 @@ def decision_rates(labels, decisions, confidence: float = 0.95) -> dict[str, Rat
     }
 
 
+def coherence(log10_lr, decisions, identification_log10_lr: float | None = None,
+              elimination_log10_lr: float | None = None) -> dict[str, int]:
+    """Decisions that their own likelihood ratio contradicts.
+
+    Counts identifications whose log10 LR favours different source (< 0) and
+    eliminations whose log10 LR favours same source (> 0); where thresholds are
+    given, also identifications below the identification threshold and
+    eliminations above the elimination threshold.
+    """
+    llr = np.asarray(log10_lr, float)
+    d = np.asarray(decisions, dtype=object)
+    ident, elim = d == "identification", d == "elimination"
+    out = {"identification_with_log10_lr_below_0": int(np.sum(ident & (llr < 0))),
+           "elimination_with_log10_lr_above_0": int(np.sum(elim & (llr > 0)))}
+    if identification_log10_lr is not None:
+        out["identification_below_threshold"] = int(np.sum(ident & (llr < identification_log10_lr)))
+    if elimination_log10_lr is not None:
+        out["elimination_above_threshold"] = int(np.sum(elim & (llr > elimination_log10_lr)))
+    return out
+
+
 @dataclass
 class Performance:
     """Every performance characteristic of one set of pairs."""
@@ -227,6 +249,8 @@ class Performance:
     rates: dict[str, Rate]
     decision_counts: dict[str, dict[str, int]]
     misleading_log10_lr: dict[str, int]
+    coherence: dict[str, int]
+    gate_counts: dict[str, int]
     curves: dict[str, dict[str, np.ndarray]] = field(repr=False)
 
     def numbers(self) -> dict:
@@ -242,11 +266,20 @@ class Performance:
             "rates": {k: v.as_dict() for k, v in self.rates.items()},
             "decision_counts": self.decision_counts,
             "misleading_log10_lr": self.misleading_log10_lr,
+            "coherence": self.coherence,
+            "gate_counts": self.gate_counts,
         }
 
 
-def performance(log10_lr, scores, labels, decisions, confidence: float = 0.95) -> Performance:
-    """All figures and curve data for one set of pairs."""
+def performance(log10_lr, scores, labels, decisions, confidence: float = 0.95, *, gates=None,
+                identification_log10_lr: float | None = None,
+                elimination_log10_lr: float | None = None) -> Performance:
+    """All figures and curve data for one set of pairs.
+
+    ``gates`` (optional, one string per pair, empty where none fired) names the
+    quality gate that forced a pair to inconclusive; they are counted by name.
+    The thresholds, where given, feed :func:`coherence`.
+    """
     llr = np.asarray(log10_lr, float)
     s = np.asarray(scores, float)
     y = np.asarray(labels, bool)
@@ -257,6 +290,10 @@ def performance(log10_lr, scores, labels, decisions, confidence: float = 0.95) -
         "same_source": {k: int(np.sum(d[y] == k)) for k in DECISIONS},
         "different_source": {k: int(np.sum(d[~y] == k)) for k in DECISIONS},
     }
+    gate_counts: dict[str, int] = {}
+    for g in ([] if gates is None else list(gates)):
+        if g:
+            gate_counts[str(g)] = gate_counts.get(str(g), 0) + 1
     return Performance(
         n_pairs=int(y.size),
         n_same_source=int(y.sum()),
@@ -270,6 +307,8 @@ def performance(log10_lr, scores, labels, decisions, confidence: float = 0.95) -
         # LRs that point the wrong way, whatever the decision says
         misleading_log10_lr={"same_source_below_0": int(np.sum(llr[y] < 0)),
                              "different_source_above_0": int(np.sum(llr[~y] > 0))},
+        coherence=coherence(llr, d, identification_log10_lr, elimination_log10_lr),
+        gate_counts=dict(sorted(gate_counts.items())),
         curves={
             "roc_score": roc_data(s, y),
             "roc_log10_lr": roc_data(llr, y),

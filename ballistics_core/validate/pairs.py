@@ -107,9 +107,10 @@ def form_pairs(entries: list[TruthEntry], outcomes: dict[tuple[str, str], dict])
     Two files of one ``scan_id`` (the same cartridge case measured or
     processed twice) are never a pair: they would test the repeatability of
     one case, not whether two cases share a firearm. A pair counts towards its
-    dataset (``in_dataset``) when both scans belong to it and neither is a
-    second file of a case the dataset already holds; every row counts towards
-    the pooled figures.
+    dataset (``in_dataset``) when both scans belong to it, or to two states of
+    one dataset (then the set is named like ``"Fadul2011 (processed vs raw)"``),
+    and neither is a second file of a case its dataset already holds; every
+    row counts towards the pooled figures.
 
     Returns
     -------
@@ -134,13 +135,18 @@ def form_pairs(entries: list[TruthEntry], outcomes: dict[tuple[str, str], dict])
             outcome = outcomes.get((ea.name, eb.name)) or outcomes.get((eb.name, ea.name))
             if outcome is None:
                 continue
-            same_set = ea.dataset == eb.dataset
+            if ea.dataset == eb.dataset:
+                dataset = ea.dataset
+            elif ea.group and ea.group == eb.group:  # one dataset, two states: raw against processed
+                dataset = f"{ea.group} ({' vs '.join(sorted((ea.state, eb.state)))})"
+            else:
+                dataset = CROSS
             rows.append({
                 "a": ea.name, "b": eb.name, "file_a": ea.relpath, "file_b": eb.relpath,
                 "scan_id_a": ea.scan_id, "scan_id_b": eb.scan_id,
                 "firearm_a": ea.firearm, "firearm_b": eb.firearm,
-                "dataset": ea.dataset if same_set else CROSS,
-                "in_dataset": same_set and ea.name not in dup_of and eb.name not in dup_of,
+                "dataset": dataset,
+                "in_dataset": dataset != CROSS and ea.name not in dup_of and eb.name not in dup_of,
                 "same_source": ea.firearm == eb.firearm,
                 **outcome,
             })

@@ -39,6 +39,9 @@ class TruthEntry:
         The set whose figures the pair counts towards (see :func:`assign_datasets`).
     state : str
         ``raw`` / ``processed`` / ``2d-image`` where the truth says so, else empty.
+    group : str
+        The dataset before any split by state (pairs across states of one group
+        are reported as their own set).
     """
 
     name: str
@@ -48,6 +51,7 @@ class TruthEntry:
     firearm: str
     dataset: str
     state: str
+    group: str = ""
 
 
 def _rows(truth_path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -189,5 +193,6 @@ def assign_datasets(entries: list[TruthEntry], folder_name: str) -> list[TruthEn
     states: dict[str, set[str]] = {}
     for e in entries:
         states.setdefault(base(e), set()).add(e.state)
-    return [replace(e, dataset=f"{base(e)} ({e.state})" if len(states[base(e)]) > 1 and e.state else base(e))
+    return [replace(e, dataset=f"{base(e)} ({e.state})" if len(states[base(e)]) > 1 and e.state else base(e),
+                    group=base(e))
             for e in entries]

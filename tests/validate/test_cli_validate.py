@@ -227,3 +227,35 @@ def test_binary_truth_file_and_bad_pairs_file(tmp_path: Path) -> None:
                                    "--pairs", str(pairs)])
     assert res.exit_code == 2 and "missing column(s) cmc, log10_lr, decision" in res.stderr, res.output
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_states_of_one_dataset_are_split_and_crossed(tmp_path: Path) -> None:
+    names = ["p/A1.x3p", "p/A2.x3p", "p/B1.x3p", "r/A1 raw.x3p", "r/B2 raw.x3p", "q/C1.x3p"]
+    folder = _stub_folder(tmp_path, names)
+    truth = tmp_path / "t.csv"
+    lines = [TRUTH_HEADER]
+    for n in names:
+        stem = Path(n).stem
+        ds, state = ("other", "processed") if stem == "C1" else ("D", "raw" if "raw" in stem else "processed")
+        lines.append(f"{n},{ds},{stem.split()[0]},{stem[0]},{state}\n")
+    truth.write_text("".join(lines), encoding="utf-8")
+    stems = [Path(n).stem for n in names]
+    details = tmp_path / "d.csv"
+    with open(details, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "score", "cmc", "log10_lr", "decision"])
+        for i, a in enumerate(stems):
+            for b in stems[i + 1:]:
+                llr = 3.0 if a[0] == b[0] else -3.0
+                w.writerow([a, b, llr, 0, llr, "identification" if llr > 0 else "elimination"])
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["validate", str(folder), "--truth", str(truth), "--out", str(out),
+                                   "--pairs", str(details)])
+    assert res.exit_code == 0, res.output
+    sets = json.loads((out / "results.json").read_text())["sets"]
+    assert set(sets) == {"D (processed)", "D (raw)", "D (processed vs raw)", "other", "pooled"} - {"other"}
+    assert sets["D (processed)"]["n_pairs"] == 3 and sets["D (raw)"]["n_pairs"] == 1
+    # processed x raw, less A1 against its own raw file
+    assert sets["D (processed vs raw)"]["n_pairs"] == 3 * 2 - 1
+    assert sets["pooled"]["n_pairs"] == 15 - 1
+    assert sets["pooled"]["coherence"]["identification_with_log10_lr_below_0"] == 0
