@@ -176,7 +176,8 @@ def _plot_tippett(ax, perf: Performance, title: str, thresholds: dict[str, float
     ax.axvline(0, color="k", linestyle="--", linewidth=0.8)
     for name, v in thresholds.items():
         ax.axvline(v, color="grey", linestyle=":", linewidth=0.8)
-        ax.text(v, 1.02, name, rotation=90, fontsize=6, va="bottom", ha="center", transform=ax.get_xaxis_transform())
+        ax.text(v, 0.5, name, rotation=90, fontsize=6, va="center", ha="right", color="grey",
+                transform=ax.get_xaxis_transform())
     ax.set_xlabel("log10 LR")
     ax.set_ylabel("proportion of pairs with log10 LR >= x")
     ax.set_ylim(-0.01, 1.01)
