@@ -99,7 +99,8 @@ def cllr_min(log10_lr, labels) -> float:
         return float("nan")
     from lir.metrics import cllr_min as _cllr_min
 
-    return float(_cllr_min(_llr_data(log10_lr, labels)))
+    # PAV depends on the order only; an infinite LR keeps its place at its end
+    return float(_cllr_min(_llr_data(_finite_scores(log10_lr), labels)))
 
 
 def ece_curve(log10_lr, labels, log10_prior_odds=None) -> dict[str, np.ndarray]:
@@ -123,7 +124,7 @@ def ece_curve(log10_lr, labels, log10_prior_odds=None) -> dict[str, np.ndarray]:
     llr = np.asarray(log10_lr, float)
     y = np.asarray(labels, bool).astype(int)
     priors = odds_to_probability(np.power(10.0, x))
-    pav = IsotonicCalibrator().fit_transform(llr, y)
+    pav = IsotonicCalibrator().fit_transform(_finite_scores(llr), y)
     return {
         "log10_prior_odds": x,
         "ece": calculate_ece(logodds_to_odds(llr), y, priors),

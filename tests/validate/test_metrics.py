@@ -111,3 +111,5 @@ def test_infinite_lrs_rank_at_their_end() -> None:
     assert m.auc(llr, y) == 1.0
     assert m.cllr(llr, y) == pytest.approx(math.log2(1.1) / 2, rel=1e-9)
     assert m.cllr([-np.inf, 1.0], [True, False]) == math.inf
+    assert m.cllr_min(llr, y) == pytest.approx(0.0, abs=1e-12)
+    assert np.isfinite(m.ece_curve(llr, y)["ece_pav"]).all()
