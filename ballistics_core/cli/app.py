@@ -23,9 +23,10 @@ from ballistics_core.cli import (  # noqa: E402
     cmd_scan,
     cmd_serve,
     cmd_store,
+    cmd_validate,
 )
 
-for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo):
+for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo, cmd_validate):
     _module.register(app)
 
 
