@@ -37,7 +37,8 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, RESULTS, SHARED_DATA, ground_truth  # noqa: E402
 
-from ballistics_core.decide.calibration import cllr, cllr_min, fit_lr_model  # noqa: E402
+from ballistics_core.decide.calibration import fit_lr_model  # noqa: E402
+from ballistics_core.validate.metrics import cllr, cllr_min  # noqa: E402
 from ballistics_core.decide.features import FEATURE_NAMES  # noqa: E402
 from ballistics_core.engine import DEFAULT_PARAMS, combined_cmc, make_signature, prepare_signature, pair_evidence  # noqa: E402
 from ballistics_core.io import read_scan  # noqa: E402

@@ -104,6 +104,9 @@ def validate(
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="Build the dossier from this 'compare-all --details' "
                                          "CSV of FOLDER instead of comparing again."),
     partial: bool = typer.Option(False, help="Accept truth rows naming files that are not in FOLDER."),
+    lr_model: Optional[Path] = typer.Option(None, "--lr-model", exists=True, dir_okay=False,
+                                            help="Likelihood-ratio model JSON to score with instead of the shipped one "
+                                            "(e.g. one trained without this dataset)."),
 ) -> None:
     """Validate the method on scans with known ground truth and write a dossier (ISO/IEC 17025 7.2.2).
 
@@ -134,6 +137,19 @@ def validate(
     entries, unlabelled, absent = read_truth(truth, folder, files, partial=partial)
     entries = assign_datasets(entries, folder.resolve().name)
     params = _params(exhaustive)
+    if lr_model is not None:
+        if pairs is not None:
+            fail("--lr-model has no effect with --pairs (the LRs are already computed); drop one")
+        import dataclasses
+
+        from ballistics_core.decide.model import load_model
+
+        try:
+            model = load_model(str(lr_model))
+        except (ValueError, KeyError, TypeError) as exc:
+            fail(f"--lr-model {lr_model}: not a likelihood-ratio model ({exc})")
+        field = "model_intensity" if model.training.get("kind") == "intensity" else "model"
+        params = dataclasses.replace(params, decide=dataclasses.replace(params.decide, **{field: str(lr_model.resolve())}))
     status: dict[str, str] = {}
     sha: dict[str, str] = {}
     if pairs is None:
@@ -175,6 +191,7 @@ def validate(
         "mode": "exhaustive" if exhaustive else "default",
         "algorithm_version": ALGORITHM_VERSION,
         "params_digest": params.digest(),
+        "lr_model": str(lr_model) if lr_model is not None else params.decide.model,
         "decision_params": params.as_dict().get("decide", {}),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": _machine(),

@@ -21,8 +21,9 @@ from typing import Sequence
 import numpy as np
 
 from ballistics_core.decide.model import LRModel
+from ballistics_core.validate.metrics import cllr, cllr_min
 
-__all__ = ["cllr", "cllr_min", "elub_bounds", "fit_lr_model", "grouped_cv_log10_lrs"]
+__all__ = ["elub_bounds", "fit_lr_model", "grouped_cv_log10_lrs"]
 
 
 def _normal_fit(model: LRModel, scores: np.ndarray, y: np.ndarray) -> LRModel:
@@ -64,26 +65,6 @@ def elub_bounds(log10_lrs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
     lo, hi = elub(np.array(log10_lrs, float), np.asarray(y, int), add_misleading=1)
     return float(lo), float(hi)
-
-
-def _llr_data(log10_lrs, y):
-    from lir.data.models import LLRData
-
-    return LLRData(features=np.asarray(log10_lrs, float), labels=np.asarray(y, int))
-
-
-def cllr(log10_lrs: np.ndarray, y: np.ndarray) -> float:
-    """Log-likelihood-ratio cost (Brümmer and du Preez 2006), via lir."""
-    from lir.metrics import cllr as _cllr
-
-    return float(_cllr(_llr_data(log10_lrs, y)))
-
-
-def cllr_min(log10_lrs: np.ndarray, y: np.ndarray) -> float:
-    """Cllr after the optimal monotone (PAV) recalibration: discrimination alone, via lir."""
-    from lir.metrics import cllr_min as _cllr_min
-
-    return float(_cllr_min(_llr_data(log10_lrs, y)))
 
 
 def fit_lr_model(

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from ballistics_core.decide.calibration import cllr, cllr_min, elub_bounds, fit_lr_model
+from ballistics_core.decide.calibration import elub_bounds, fit_lr_model
+from ballistics_core.validate.metrics import cllr, cllr_min
 from ballistics_core.decide.model import LRModel, load_model
 
 
