@@ -1,0 +1,25 @@
+"""Database models, one module per resource family.
+
+``from service.models import Case`` keeps working: every model and enum is
+re-exported here. A newcomer finds a table by its family:
+
+- :mod:`service.models.accounts`: jurisdictions, agencies, users and roles
+- :mod:`service.models.cases`: cases, events, exhibits, custody
+- :mod:`service.models.matching`: scans, correlation runs, candidates, reviews
+- :mod:`service.models.leads`: leads, hits, disclosures
+- :mod:`service.models.audit`: the rows of the hash-chained audit trail
+"""
+
+from service.models.base import UTCDateTime, str_enum, utcnow
+from service.models.accounts import Agency, Jurisdiction, Role, User
+from service.models.cases import Case, CustodyEvent, Event, EventKind, Exhibit, ExhibitKind, LocationPrecision
+from service.models.matching import Candidate, CorrelationRun, Review, ReviewDecision, RunStatus, ScanRecord
+from service.models.leads import Disclosure, DisclosureStatus, Hit, Lead, LeadState
+from service.models.audit import AuditEntry, AuditHead
+
+__all__ = [
+    "Agency", "AuditEntry", "AuditHead", "Candidate", "Case", "CorrelationRun", "CustodyEvent", "Disclosure",
+    "DisclosureStatus", "Event", "EventKind", "Exhibit", "ExhibitKind", "Hit", "Jurisdiction", "Lead", "LeadState",
+    "LocationPrecision", "Review", "ReviewDecision", "Role", "RunStatus", "ScanRecord", "User", "UTCDateTime",
+    "str_enum", "utcnow",
+]

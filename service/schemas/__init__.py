@@ -1,0 +1,31 @@
+"""Request and response bodies: separate Create / Update / Public shapes per resource,
+one module per resource family (the same families as :mod:`service.models`).
+
+Every schema is re-exported here, so ``from service.schemas import CasePublic`` works.
+"""
+
+from service.schemas.base import Public
+from service.schemas.accounts import (
+    AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, Token, UserCreate, UserPublic, UserUpdate,
+)
+from service.schemas.cases import (
+    CaseCreate, CaseDetail, CasePublic, CaseRef, CaseUpdate, CustodyCreate, CustodyPublic, EventCreate, EventPublic,
+    ExhibitCreate, ExhibitPublic, HitPublic,
+)
+from service.schemas.matching import (
+    CandidatePublic, PartnerCandidate, PartnerRunResult, ReviewCreate, ReviewPublic, RunCreate, RunPublic, RunScope,
+    ScanPublic, UploadResult,
+)
+from service.schemas.leads import (
+    DisclosureCreate, DisclosureDecision, DisclosurePublic, LeadCreate, LeadPublic, LeadTransition,
+)
+from service.schemas.audit import AuditPublic, AuditVerify
+
+__all__ = [
+    "AgencyCreate", "AgencyPublic", "AuditPublic", "AuditVerify", "CandidatePublic", "CaseCreate", "CaseDetail",
+    "CasePublic", "CaseRef", "CaseUpdate", "CustodyCreate", "CustodyPublic", "DisclosureCreate", "DisclosureDecision",
+    "DisclosurePublic", "EventCreate", "EventPublic", "ExhibitCreate", "ExhibitPublic", "HitPublic",
+    "JurisdictionCreate", "JurisdictionPublic", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
+    "PartnerRunResult", "Public", "ReviewCreate", "ReviewPublic", "RunCreate", "RunPublic", "RunScope", "ScanPublic",
+    "Token", "UserCreate", "UserPublic", "UserUpdate",
+]
