@@ -8,6 +8,7 @@ from service.api.routes import (
     disclosures,
     events,
     exhibits,
+    firearms,
     hits,
     jurisdictions,
     leads,
@@ -21,6 +22,6 @@ from service.api.routes import (
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, scans, runs, reviews, leads, hits, disclosures, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, audit, reports
 ):
     api_router.include_router(_module.router)

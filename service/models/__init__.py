@@ -4,7 +4,9 @@
 re-exported here. A newcomer finds a table by its family:
 
 - :mod:`service.models.accounts`: jurisdictions, agencies, users and roles
-- :mod:`service.models.cases`: cases, events, exhibits, custody
+- :mod:`service.models.cases`: cases, events, exhibits (ammunition too), custody
+- :mod:`service.models.firearms`: firearms, their life cycle, corrections, photos,
+  destruction approvals and linked cases
 - :mod:`service.models.matching`: scans, correlation runs, candidates, reviews
 - :mod:`service.models.leads`: leads, hits, disclosures
 - :mod:`service.models.audit`: the rows of the hash-chained audit trail
@@ -16,10 +18,16 @@ from service.models.cases import Case, CustodyEvent, Event, EventKind, Exhibit, 
 from service.models.matching import Candidate, CorrelationRun, Review, ReviewDecision, RunStatus, ScanRecord
 from service.models.leads import Disclosure, DisclosureStatus, Hit, Lead, LeadState
 from service.models.audit import AuditEntry, AuditHead
+from service.models.firearms import (
+    DestructionRequest, DestructionState, Firearm, FirearmAcquisition, FirearmCaseLink, FirearmEvent, FirearmPhoto,
+    FirearmRevision, FirearmStatus, FirearmType,
+)
 
 __all__ = [
     "Agency", "AuditEntry", "AuditHead", "Candidate", "Case", "CorrelationRun", "CustodyEvent", "Disclosure",
     "DisclosureStatus", "Event", "EventKind", "Exhibit", "ExhibitKind", "Hit", "Jurisdiction", "Lead", "LeadState",
     "LocationPrecision", "Review", "ReviewDecision", "Role", "RunStatus", "ScanRecord", "User", "UTCDateTime",
     "str_enum", "utcnow",
+    "DestructionRequest", "DestructionState", "Firearm", "FirearmAcquisition", "FirearmCaseLink", "FirearmEvent",
+    "FirearmPhoto", "FirearmRevision", "FirearmStatus", "FirearmType",
 ]

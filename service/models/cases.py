@@ -34,6 +34,9 @@ class LocationPrecision(str, enum.Enum):
 class ExhibitKind(str, enum.Enum):
     cartridge_case = "cartridge_case"
     test_fire = "test_fire"
+    # Ammunition items the engine does not compare, registered all the same.
+    cartridge = "cartridge"
+    bullet = "bullet"
 
 
 class Case(Base):
@@ -82,7 +85,13 @@ class Exhibit(Base):
     lab_number: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(String(500), default="")
     calibre: Mapped[str] = mapped_column(String(40), default="")
-    # For test fires: the seized firearm they were fired from.
+    # Ammunition: the stamp on the case head and the manufacturer's lot.
+    headstamp: Mapped[str] = mapped_column(String(120), default="")
+    lot: Mapped[str] = mapped_column(String(80), default="")
+    # For test fires: the firearm record they were fired from.
+    firearm_id: Mapped[int | None] = mapped_column(ForeignKey("firearm.id"), index=True)
+    # Free text from before firearm records existed (migration 0004 made records of it);
+    # kept verbatim, never rewritten.
     firearm: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -1,5 +1,6 @@
 """Request and response bodies: separate Create / Update / Public shapes per resource,
-one module per resource family (the same families as :mod:`service.models`).
+one module per resource family (the same families as :mod:`service.models`:
+accounts, cases, matching, leads, audit, firearms).
 
 Every schema is re-exported here, so ``from service.schemas import CasePublic`` works.
 """
@@ -20,6 +21,11 @@ from service.schemas.leads import (
     DisclosureCreate, DisclosureDecision, DisclosurePublic, LeadCreate, LeadPublic, LeadTransition,
 )
 from service.schemas.audit import AuditPublic, AuditVerify
+from service.schemas.firearms import (
+    DestructionCreate, DestructionDecision, DestructionPublic, FirearmCreate, FirearmEventCreate, FirearmEventPublic,
+    FirearmLinkPublic, FirearmPhotoPublic, FirearmPublic, FirearmRevisionPublic, FirearmUpdate, SerialMatch,
+    SerialSearchResult,
+)
 
 __all__ = [
     "AgencyCreate", "AgencyPublic", "AuditPublic", "AuditVerify", "CandidatePublic", "CaseCreate", "CaseDetail",
@@ -28,4 +34,7 @@ __all__ = [
     "JurisdictionCreate", "JurisdictionPublic", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
     "PartnerRunResult", "Public", "ReviewCreate", "ReviewPublic", "RunCreate", "RunPublic", "RunScope", "ScanPublic",
     "Token", "UserCreate", "UserPublic", "UserUpdate",
+    "DestructionCreate", "DestructionDecision", "DestructionPublic", "FirearmCreate", "FirearmEventCreate",
+    "FirearmEventPublic", "FirearmLinkPublic", "FirearmPhotoPublic", "FirearmPublic", "FirearmRevisionPublic",
+    "FirearmUpdate", "SerialMatch", "SerialSearchResult",
 ]

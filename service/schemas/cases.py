@@ -94,7 +94,10 @@ class ExhibitCreate(BaseModel):
     event_id: int | None = None
     description: str = Field(default="", max_length=500)
     calibre: str = Field(default="", max_length=40)
-    firearm: str = Field(default="", max_length=200)
+    headstamp: str = Field(default="", max_length=120, description="ammunition: the stamp on the case head")
+    lot: str = Field(default="", max_length=80, description="ammunition: the manufacturer's lot")
+    firearm_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="test fires: the gun fired")
+    firearm: str = Field(default="", max_length=200, description="free text (superseded by firearm_id)")
 
 
 class ExhibitPublic(Public):
@@ -105,6 +108,9 @@ class ExhibitPublic(Public):
     lab_number: str
     description: str
     calibre: str
+    headstamp: str
+    lot: str
+    firearm_id: int | None
     firearm: str
     created_at: datetime
 

@@ -1,4 +1,4 @@
-"""Exhibits (cartridge cases, test fires of a seized firearm) and their chain of custody."""
+"""Exhibits (cartridge cases, test fires of a registered firearm, live rounds, bullets) and their chain of custody."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from service import audit
 from service.api.deps import CaseReader, CaseWriter, SessionDep
 from service.crud.access import own_case, own_exhibit
-from service.models import CustodyEvent, Event, Exhibit, ScanRecord
+from service.models import CustodyEvent, Event, Exhibit, ExhibitKind, Firearm, ScanRecord
 from service.schemas import CustodyCreate, CustodyPublic, ExhibitCreate, ExhibitPublic, ScanPublic
 
 router = APIRouter(tags=["exhibits"])
@@ -31,6 +31,12 @@ def create_exhibit(case_id: int, body: ExhibitCreate, session: SessionDep, user:
         event = session.get(Event, body.event_id)
         if event is None or event.case_id != case_id:
             raise HTTPException(422, detail="event does not belong to this case")
+    if body.firearm_id is not None:
+        firearm = session.get(Firearm, body.firearm_id)
+        if firearm is None or firearm.case.jurisdiction_id != user.jurisdiction_id:
+            raise HTTPException(422, detail="firearm_id names no firearm of your jurisdiction")
+        if body.kind != ExhibitKind.test_fire:
+            raise HTTPException(422, detail="only a test-fire exhibit names the firearm it was fired from")
     exhibit = Exhibit(case_id=case_id, **body.model_dump())
     session.add(exhibit)
     try:
