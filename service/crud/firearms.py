@@ -20,6 +20,7 @@ from service.crud.access import CaseViewer, not_found, owns
 from service.firearms import serials
 from service.models import (
     Case,
+    CustodyEvent,
     DestructionRequest,
     DestructionState,
     Exhibit,
@@ -124,17 +125,30 @@ def record_event(session: Session, user: User, firearm: Firearm, *, to: FirearmS
     return event
 
 
-def request_destruction(session: Session, user: User, firearm: Firearm, *, reason: str, location: str) -> DestructionRequest:
-    if firearm.status in FINAL:
+def exhibit_is_final(session: Session, exhibit: Exhibit) -> str | None:
+    """``"destroyed"`` or ``"returned"`` once an exhibit has left police hands, else None."""
+    return session.scalar(select(CustodyEvent.action).where(
+        CustodyEvent.exhibit_id == exhibit.id, CustodyEvent.action.in_(("destroyed", "returned"))).limit(1))
+
+
+def request_destruction(session: Session, user: User, *, firearm: Firearm | None = None,
+                        exhibit: Exhibit | None = None, reason: str, location: str) -> DestructionRequest:
+    """Ask for a firearm or a ballistic item (exhibit) to be destroyed; another person decides."""
+    if firearm is not None and firearm.status in FINAL:
         raise conflict(f"this firearm was already {firearm.status.value}")
-    pending = session.scalar(select(DestructionRequest).where(
-        DestructionRequest.firearm_id == firearm.id, DestructionRequest.state == DestructionState.pending))
+    if exhibit is not None and (final := exhibit_is_final(session, exhibit)):
+        raise conflict(f"this exhibit was already {final}")
+    which = (DestructionRequest.firearm_id == firearm.id) if firearm is not None else (
+        DestructionRequest.exhibit_id == exhibit.id)
+    pending = session.scalar(select(DestructionRequest).where(which, DestructionRequest.state == DestructionState.pending))
     if pending is not None:
         raise conflict(f"destruction request {pending.id} is already waiting for approval")
-    req = DestructionRequest(firearm_id=firearm.id, reason=reason, location=location, requested_by_id=user.id)
+    req = DestructionRequest(firearm_id=firearm.id if firearm else None, exhibit_id=exhibit.id if exhibit else None,
+                             reason=reason, location=location, requested_by_id=user.id)
     session.add(req)
     session.flush()
-    audit.record(session, user, "destruction.request", "firearm", firearm.id, request_id=req.id, reason=reason)
+    resource, rid = ("firearm", firearm.id) if firearm is not None else ("exhibit", exhibit.id)
+    audit.record(session, user, "destruction.request", resource, rid, request_id=req.id, reason=reason)
     return req
 
 
@@ -146,11 +160,25 @@ def decide_destruction(session: Session, user: User, req: DestructionRequest, *,
                             detail="destruction needs a second person: the requester cannot decide their own request")
     req.state = DestructionState.approved if approve else DestructionState.refused
     req.decided_by_id, req.decided_at, req.decision_reason = user.id, datetime.now(timezone.utc), reason
-    audit.record(session, user, "destruction.approve" if approve else "destruction.refuse", "firearm",
-                 req.firearm_id, request_id=req.id, reason=reason)
-    if approve:
+    resource, rid = ("firearm", req.firearm_id) if req.firearm_id is not None else ("exhibit", req.exhibit_id)
+    audit.record(session, user, "destruction.approve" if approve else "destruction.refuse", resource, rid,
+                 request_id=req.id, reason=reason)
+    if not approve:
+        return
+    if req.firearm is not None:
         record_event(session, user, req.firearm, to=FirearmStatus.destroyed, at=None, location=req.location,
                      notes=f"destroyed: {req.reason}", approved_by=req)
+    else:
+        event = CustodyEvent(exhibit_id=req.exhibit_id, action="destroyed", to_party=req.location, by_user_id=user.id,
+                             notes=f"destroyed on approval of request {req.id}: {req.reason}")
+        session.add(event)
+        session.flush()
+        audit.record(session, user, "create", "custody", event.id, exhibit_id=req.exhibit_id, action="destroyed",
+                     destruction_request_id=req.id)
+
+
+def request_owner_jurisdiction(req: DestructionRequest) -> int:
+    return (req.firearm.case if req.firearm is not None else req.exhibit.case).jurisdiction_id
 
 
 # --- serial search ---------------------------------------------------------------------

@@ -12,11 +12,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.models.base import Base, UTCDateTime, str_enum, utcnow
-from service.models.cases import Case
+from service.models.cases import Case, Exhibit
 
 
 class FirearmType(str, enum.Enum):
@@ -140,12 +140,17 @@ class FirearmPhoto(Base):
 
 
 class DestructionRequest(Base):
-    """Destruction is asked for by one person and approved by another."""
+    """Destruction of a firearm or of a ballistic item (exhibit) is asked for by one
+    person and approved by another."""
 
     __tablename__ = "destruction_request"
+    __table_args__ = (
+        CheckConstraint("(firearm_id IS NULL) <> (exhibit_id IS NULL)", name="destroys_one_thing"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    firearm_id: Mapped[int] = mapped_column(ForeignKey("firearm.id"), index=True)
+    firearm_id: Mapped[int | None] = mapped_column(ForeignKey("firearm.id"), index=True)
+    exhibit_id: Mapped[int | None] = mapped_column(ForeignKey("exhibit.id"), index=True)
     state: Mapped[DestructionState] = mapped_column(
         str_enum(DestructionState, "destruction_state"), default=DestructionState.pending
     )
@@ -157,7 +162,8 @@ class DestructionRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    firearm: Mapped[Firearm] = relationship()
+    firearm: Mapped[Firearm | None] = relationship()
+    exhibit: Mapped[Exhibit | None] = relationship()
 
 
 class FirearmCaseLink(Base):

@@ -153,7 +153,8 @@ class DestructionDecision(BaseModel):
 
 class DestructionPublic(Public):
     id: int
-    firearm_id: int
+    firearm_id: int | None
+    exhibit_id: int | None
     state: DestructionState
     reason: str
     location: str

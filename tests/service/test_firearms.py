@@ -160,3 +160,22 @@ def test_photos_keep_their_sha256(service):
     assert svc.post(f"/api/firearms/{gun['id']}/photos", "examiner.north", files={"file": ("again.png", data)}).status_code == 409
     assert svc.post(f"/api/firearms/{gun['id']}/photos", "examiner.north", files={"file": ("e.png", b"")}).status_code == 400
     assert [x["id"] for x in svc.ok(svc.get(f"/api/firearms/{gun['id']}/photos", "investigator.north"))] == [p["id"]]
+
+
+def test_a_ballistic_item_is_destroyed_only_on_a_second_approval(service):
+    svc = service
+    svc.world()
+    case, exhibit = svc.case_with_exhibit("examiner.north", "N-AMMO")
+    r = svc.post(f"/api/exhibits/{exhibit}/custody", "examiner.north", json={"action": "destroyed"})
+    assert r.status_code == 409 and "second person's approval" in r.json()["detail"]
+    req = svc.ok(svc.post(f"/api/exhibits/{exhibit}/destruction-requests", "examiner.north", json={"reason": "case closed"}), 201)
+    assert (req["exhibit_id"], req["firearm_id"]) == (exhibit, None)
+    assert svc.post(f"/api/destruction-requests/{req['id']}/approve", "examiner.north", json={}).status_code == 403
+    refused = svc.ok(svc.post(f"/api/destruction-requests/{req['id']}/refuse", "analyst.north", json={"reason": "appeal pending"}))
+    assert refused["state"] == "refused"
+    assert [c["action"] for c in svc.ok(svc.get(f"/api/exhibits/{exhibit}/custody", "examiner.north"))] == ["received"]
+    again = svc.ok(svc.post(f"/api/exhibits/{exhibit}/destruction-requests", "examiner.north", json={"reason": "appeal lost"}), 201)
+    svc.ok(svc.post(f"/api/destruction-requests/{again['id']}/approve", "analyst.north", json={}))
+    assert [c["action"] for c in svc.ok(svc.get(f"/api/exhibits/{exhibit}/custody", "examiner.north"))] == ["received", "destroyed"]
+    assert svc.post(f"/api/exhibits/{exhibit}/custody", "examiner.north", json={"action": "stored"}).status_code == 409
+    assert svc.ok(svc.get(f"/api/exhibits/{exhibit}", "examiner.north"))["id"] == exhibit  # still there

@@ -9,8 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from service import audit
 from service.api.deps import CaseReader, CaseWriter, SessionDep
 from service.crud.access import own_case, own_exhibit
+from service.crud.firearms import exhibit_is_final, request_destruction
 from service.models import CustodyEvent, Event, Exhibit, ExhibitKind, Firearm, ScanRecord
-from service.schemas import CustodyCreate, CustodyPublic, ExhibitCreate, ExhibitPublic, ScanPublic
+from service.models import DestructionRequest
+from service.schemas import (
+    CustodyCreate, CustodyPublic, DestructionCreate, DestructionPublic, ExhibitCreate, ExhibitPublic, ScanPublic,
+)
 
 router = APIRouter(tags=["exhibits"])
 
@@ -71,7 +75,12 @@ def list_custody(exhibit_id: int, session: SessionDep, user: CaseReader) -> list
 
 @router.post("/exhibits/{exhibit_id}/custody", response_model=CustodyPublic, status_code=status.HTTP_201_CREATED)
 def add_custody(exhibit_id: int, body: CustodyCreate, session: SessionDep, user: CaseWriter) -> CustodyEvent:
-    own_exhibit(session, user, exhibit_id)
+    exhibit = own_exhibit(session, user, exhibit_id)
+    if body.action == "destroyed":
+        raise HTTPException(409, detail="destruction needs a second person's approval: "
+                            f"POST /api/exhibits/{exhibit_id}/destruction-requests and have another person approve it")
+    if final := exhibit_is_final(session, exhibit):
+        raise HTTPException(409, detail=f"this exhibit was {final}; its custody takes no further steps")
     item = CustodyEvent(exhibit_id=exhibit_id, by_user_id=user.id, **body.model_dump())
     session.add(item)
     session.flush()
@@ -87,3 +96,16 @@ def list_scans(exhibit_id: int, session: SessionDep, user: CaseReader) -> list[S
     audit.record(session, user, "read", "scans", exhibit_id, ids=[s.id for s in items])
     session.commit()
     return items
+
+
+@router.post("/exhibits/{exhibit_id}/destruction-requests", response_model=DestructionPublic,
+             status_code=status.HTTP_201_CREATED)
+def request_exhibit_destruction(
+    exhibit_id: int, body: DestructionCreate, session: SessionDep, user: CaseWriter
+) -> DestructionRequest:
+    """Ask for a ballistic item to be destroyed; another person approves it at
+    ``/api/destruction-requests/{id}/approve``."""
+    exhibit = own_exhibit(session, user, exhibit_id)
+    req = request_destruction(session, user, exhibit=exhibit, reason=body.reason, location=body.location)
+    session.commit()
+    return req

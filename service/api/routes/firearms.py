@@ -162,7 +162,7 @@ def hit_firearms(hit_id: DbId, session: SessionDep, settings: SettingsDep, user:
              status_code=status.HTTP_201_CREATED)
 def request_destruction(firearm_id: DbId, body: DestructionCreate, session: SessionDep, user: CaseWriter) -> DestructionRequest:
     firearm = crud.own_firearm(session, user, firearm_id)
-    req = crud.request_destruction(session, user, firearm, reason=body.reason, location=body.location)
+    req = crud.request_destruction(session, user, firearm=firearm, reason=body.reason, location=body.location)
     session.commit()
     return req
 
@@ -179,7 +179,7 @@ def list_destruction_requests(firearm_id: DbId, session: SessionDep, user: CaseR
 
 def _decide(request_id: int, body: DestructionDecision, session, user, approve: bool) -> DestructionRequest:
     req = session.get(DestructionRequest, request_id)
-    if req is None or req.firearm.case.jurisdiction_id != user.jurisdiction_id:
+    if req is None or crud.request_owner_jurisdiction(req) != user.jurisdiction_id:
         raise not_found("destruction request")
     crud.decide_destruction(session, user, req, approve=approve, reason=body.reason)
     session.commit()

@@ -56,7 +56,8 @@ def upgrade() -> None:
 
     op.create_table('destruction_request',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('firearm_id', sa.Integer(), nullable=False),
+    sa.Column('firearm_id', sa.Integer(), nullable=True),
+    sa.Column('exhibit_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Enum('pending', 'approved', 'refused', name='destruction_state', native_enum=False, length=24), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=False),
@@ -67,11 +68,14 @@ def upgrade() -> None:
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['firearm_id'], ['firearm.id'], ),
+    sa.ForeignKeyConstraint(['exhibit_id'], ['exhibit.id'], ),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], ),
+    sa.CheckConstraint('(firearm_id IS NULL) <> (exhibit_id IS NULL)', name='destroys_one_thing'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('destruction_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_destruction_request_firearm_id'), ['firearm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_destruction_request_exhibit_id'), ['exhibit_id'], unique=False)
 
     op.create_table('firearm_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -297,6 +301,7 @@ def downgrade() -> None:
     op.drop_table('firearm_event')
     with op.batch_alter_table('destruction_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_destruction_request_firearm_id'))
+        batch_op.drop_index(batch_op.f('ix_destruction_request_exhibit_id'))
 
     op.drop_table('destruction_request')
     with op.batch_alter_table('firearm', schema=None) as batch_op:
