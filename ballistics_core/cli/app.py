@@ -19,13 +19,14 @@ from ballistics_core.cli import (  # noqa: E402
     cmd_compare,
     cmd_demo,
     cmd_preprocess,
+    cmd_registry,
     cmd_report,
     cmd_scan,
     cmd_serve,
     cmd_store,
 )
 
-for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo):
+for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo, cmd_registry):
     _module.register(app)
 
 

@@ -17,11 +17,12 @@ from service.api.routes import (
     reviews,
     runs,
     scans,
+    tracing,
     users,
 )
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, audit, reports
 ):
     api_router.include_router(_module.router)

@@ -26,6 +26,7 @@ SCOPES: dict[str, str] = {
     "disclosures:approve": "Approve or refuse disclosures of your jurisdiction's cases",
     "firearms:search": "Search serial numbers in every register (others' guns as hit / no-hit)",
     "destruction:approve": "Approve or refuse another person's request to destroy a firearm",
+    "registry:import": "Import lost-and-stolen registers",
     "audit:read": "Read and verify the audit log",
     "admin": "Manage users, jurisdictions and agencies",
 }
@@ -37,11 +38,11 @@ ROLE_SCOPES: dict[Role, list[str]] = {
     Role.examiner: _READ + ["cases:write", "scans:upload", "runs:write", "reviews:write", "leads:write",
                             "destruction:approve"],
     Role.analyst: _READ + ["runs:write", "leads:write", "disclosures:request", "disclosures:approve",
-                           "destruction:approve"],
+                           "destruction:approve", "registry:import"],
     Role.investigator: _READ + ["disclosures:request"],
     Role.prosecutor: _READ + ["disclosures:request"],
     Role.auditor: ["audit:read"],
-    Role.admin: ["admin", "audit:read"],
+    Role.admin: ["admin", "audit:read", "registry:import"],
     # Runs and hits, but only as hit / no-hit with opaque references.
     Role.partner: ["runs:read", "hits:read", "disclosures:request", "firearms:search"],
 }

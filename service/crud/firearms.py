@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from service import audit
 from service.core.config import Settings
 from service.crud.access import CaseViewer, not_found, owns
-from service.firearms import serials
+from service.firearms import serials, stolen
 from service.models import (
     Case,
     CustodyEvent,
@@ -77,6 +77,7 @@ def register(session: Session, user: User, case: Case, body: FirearmCreate) -> F
                              by_user_id=user.id, notes="registered"))
     audit.record(session, user, "create", "firearm", firearm.id, case_id=case.id, kind=firearm.kind.value,
                  serial_normalised=firearm.serial_normalised)
+    stolen.check_firearm(session, user, firearm)
     return firearm
 
 
@@ -100,6 +101,8 @@ def correct(session: Session, user: User, firearm: Firearm, body: FirearmUpdate)
     session.flush()
     audit.record(session, user, "correct", "firearm", firearm.id, revision_id=rev.id, before=before, after=after,
                  reason=body.reason)
+    if "serial_number" in changes:
+        stolen.check_firearm(session, user, firearm)
     return rev
 
 

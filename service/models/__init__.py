@@ -7,6 +7,8 @@ re-exported here. A newcomer finds a table by its family:
 - :mod:`service.models.cases`: cases, events, exhibits (ammunition too), custody
 - :mod:`service.models.firearms`: firearms, their life cycle, corrections, photos,
   destruction approvals and linked cases
+- :mod:`service.models.tracing`: trace requests and documents, lost-and-stolen
+  registers and the alerts their matches raise
 - :mod:`service.models.matching`: scans, correlation runs, candidates, reviews
 - :mod:`service.models.leads`: leads, hits, disclosures
 - :mod:`service.models.audit`: the rows of the hash-chained audit trail
@@ -22,6 +24,9 @@ from service.models.firearms import (
     DestructionRequest, DestructionState, Firearm, FirearmAcquisition, FirearmCaseLink, FirearmEvent, FirearmPhoto,
     FirearmRevision, FirearmStatus, FirearmType,
 )
+from service.models.tracing import (
+    StolenAlert, StolenEntry, StolenImport, TraceDocument, TraceRequest, TraceStatus, TraceTarget,
+)
 
 __all__ = [
     "Agency", "AuditEntry", "AuditHead", "Candidate", "Case", "CorrelationRun", "CustodyEvent", "Disclosure",
@@ -30,4 +35,5 @@ __all__ = [
     "str_enum", "utcnow",
     "DestructionRequest", "DestructionState", "Firearm", "FirearmAcquisition", "FirearmCaseLink", "FirearmEvent",
     "FirearmPhoto", "FirearmRevision", "FirearmStatus", "FirearmType",
+    "StolenAlert", "StolenEntry", "StolenImport", "TraceDocument", "TraceRequest", "TraceStatus", "TraceTarget",
 ]

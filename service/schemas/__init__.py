@@ -1,6 +1,6 @@
 """Request and response bodies: separate Create / Update / Public shapes per resource,
 one module per resource family (the same families as :mod:`service.models`:
-accounts, cases, matching, leads, audit, firearms).
+accounts, cases, matching, leads, audit, firearms, tracing).
 
 Every schema is re-exported here, so ``from service.schemas import CasePublic`` works.
 """
@@ -26,6 +26,10 @@ from service.schemas.firearms import (
     FirearmLinkPublic, FirearmPhotoPublic, FirearmPublic, FirearmRevisionPublic, FirearmUpdate, SerialMatch,
     SerialSearchResult,
 )
+from service.schemas.tracing import (
+    RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceCreate, TraceDocumentPublic, TracePublic,
+    TraceUpdate,
+)
 
 __all__ = [
     "AgencyCreate", "AgencyPublic", "AuditPublic", "AuditVerify", "CandidatePublic", "CaseCreate", "CaseDetail",
@@ -37,4 +41,6 @@ __all__ = [
     "DestructionCreate", "DestructionDecision", "DestructionPublic", "FirearmCreate", "FirearmEventCreate",
     "FirearmEventPublic", "FirearmLinkPublic", "FirearmPhotoPublic", "FirearmPublic", "FirearmRevisionPublic",
     "FirearmUpdate", "SerialMatch", "SerialSearchResult",
+    "RegisterImportResult", "StolenAlertPublic", "StolenImportPublic", "TraceCreate", "TraceDocumentPublic",
+    "TracePublic", "TraceUpdate",
 ]

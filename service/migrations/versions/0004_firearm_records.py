@@ -152,7 +152,97 @@ def upgrade() -> None:
         op.create_foreign_key('fk_exhibit_firearm_id', 'exhibit', 'firearm', ['firearm_id'], ['id'])
     op.create_index(op.f('ix_exhibit_firearm_id'), 'exhibit', ['firearm_id'], unique=False)
 
+    _tracing_tables()
     _records_from_free_text()
+
+
+def _tracing_tables() -> None:
+    """Trace requests and their documents; lost-and-stolen imports, entries and alerts."""
+    op.create_table('stolen_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('register_name', sa.String(length=80), nullable=False),
+    sa.Column('filename', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('imported_by', sa.String(length=80), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('stolen_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stolen_import_register_name'), ['register_name'], unique=False)
+
+    op.create_table('stolen_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('make', sa.String(length=120), nullable=False),
+    sa.Column('model', sa.String(length=120), nullable=False),
+    sa.Column('calibre', sa.String(length=40), nullable=False),
+    sa.Column('serial_number', sa.String(length=80), nullable=False),
+    sa.Column('serial_normalised', sa.String(length=80), nullable=False),
+    sa.Column('country', sa.String(length=80), nullable=False),
+    sa.Column('date_reported', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['import_id'], ['stolen_import.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('import_id', 'row_number')
+    )
+    with op.batch_alter_table('stolen_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stolen_entry_import_id'), ['import_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stolen_entry_serial_normalised'), ['serial_normalised'], unique=False)
+
+    op.create_table('stolen_alert',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firearm_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('register_name', sa.String(length=80), nullable=False),
+    sa.Column('make_agrees', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['stolen_entry.id'], ),
+    sa.ForeignKeyConstraint(['firearm_id'], ['firearm.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('stolen_alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stolen_alert_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stolen_alert_firearm_id'), ['firearm_id'], unique=False)
+
+    op.create_table('trace_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firearm_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.Enum('national_registry', 'manufacturer', 'importer', 'partner_jurisdiction', name='trace_target', native_enum=False, length=24), nullable=False),
+    sa.Column('addressee', sa.String(length=200), nullable=False),
+    sa.Column('partner_jurisdiction_id', sa.Integer(), nullable=True),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('sent', 'answered', 'no_record', 'closed', name='trace_status', native_enum=False, length=24), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['firearm_id'], ['firearm.id'], ),
+    sa.ForeignKeyConstraint(['partner_jurisdiction_id'], ['jurisdiction.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trace_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trace_request_firearm_id'), ['firearm_id'], unique=False)
+
+    op.create_table('trace_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trace_request_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=300), nullable=False),
+    sa.Column('stored_path', sa.String(length=500), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['trace_request_id'], ['trace_request.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trace_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trace_document_trace_request_id'), ['trace_request_id'], unique=False)
 
 
 def _sqlite_drop_exhibit_columns() -> None:
@@ -273,6 +363,29 @@ def _records_from_free_text() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('trace_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trace_document_trace_request_id'))
+
+    op.drop_table('trace_document')
+    with op.batch_alter_table('trace_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trace_request_firearm_id'))
+
+    op.drop_table('trace_request')
+    with op.batch_alter_table('stolen_alert', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stolen_alert_firearm_id'))
+        batch_op.drop_index(batch_op.f('ix_stolen_alert_case_id'))
+
+    op.drop_table('stolen_alert')
+    with op.batch_alter_table('stolen_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stolen_entry_serial_normalised'))
+        batch_op.drop_index(batch_op.f('ix_stolen_entry_import_id'))
+
+    op.drop_table('stolen_entry')
+    with op.batch_alter_table('stolen_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stolen_import_register_name'))
+
+    op.drop_table('stolen_import')
+
     # The free text on the exhibits was never touched: dropping the records loses nothing of it.
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_drop_exhibit_columns()
