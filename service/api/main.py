@@ -13,6 +13,7 @@ from service.api.routes import (
     jurisdictions,
     leads,
     login,
+    people,
     reports,
     reviews,
     runs,
@@ -23,6 +24,6 @@ from service.api.routes import (
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, people, audit, reports
 ):
     api_router.include_router(_module.router)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     run_top_k: int = 10
     # A run flags a hit when its best candidate's log10 likelihood ratio reaches this.
     hit_log10_lr: float = 2.0
+    # Law Enforcement Directive: how long personal data on people are kept by default
+    # before a retention run removes them (the ballistic facts stay).
+    person_retention_days: int = 5 * 365
     # argon2id cost (RFC 9106's second recommended option by default).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

@@ -27,6 +27,9 @@ SCOPES: dict[str, str] = {
     "firearms:search": "Search serial numbers in every register (others' guns as hit / no-hit)",
     "destruction:approve": "Approve or refuse another person's request to destroy a firearm",
     "registry:import": "Import lost-and-stolen registers",
+    "people:read": "Read personal data on people linked to your jurisdiction's cases (need to know; every read logged)",
+    "people:write": "Record people and organisations and their roles",
+    "people:retention": "Run the retention rule that removes personal data past its period",
     "audit:read": "Read and verify the audit log",
     "admin": "Manage users, jurisdictions and agencies",
 }
@@ -38,11 +41,13 @@ ROLE_SCOPES: dict[Role, list[str]] = {
     Role.examiner: _READ + ["cases:write", "scans:upload", "runs:write", "reviews:write", "leads:write",
                             "destruction:approve"],
     Role.analyst: _READ + ["runs:write", "leads:write", "disclosures:request", "disclosures:approve",
-                           "destruction:approve", "registry:import"],
-    Role.investigator: _READ + ["disclosures:request"],
-    Role.prosecutor: _READ + ["disclosures:request"],
+                           "destruction:approve", "registry:import", "people:read", "people:write"],
+    # Need to know: of the people around a gun, investigators and prosecutors and the
+    # analysts who link them; not the laboratory, which examines objects.
+    Role.investigator: _READ + ["disclosures:request", "people:read", "people:write"],
+    Role.prosecutor: _READ + ["disclosures:request", "people:read"],
     Role.auditor: ["audit:read"],
-    Role.admin: ["admin", "audit:read", "registry:import"],
+    Role.admin: ["admin", "audit:read", "registry:import", "people:retention"],
     # Runs and hits, but only as hit / no-hit with opaque references.
     Role.partner: ["runs:read", "hits:read", "disclosures:request", "firearms:search"],
 }

@@ -9,6 +9,8 @@ re-exported here. A newcomer finds a table by its family:
   destruction approvals and linked cases
 - :mod:`service.models.tracing`: trace requests and documents, lost-and-stolen
   registers and the alerts their matches raise
+- :mod:`service.models.people`: people and organisations and their roles, under the
+  Law Enforcement Directive's rules
 - :mod:`service.models.matching`: scans, correlation runs, candidates, reviews
 - :mod:`service.models.leads`: leads, hits, disclosures
 - :mod:`service.models.audit`: the rows of the hash-chained audit trail
@@ -27,6 +29,7 @@ from service.models.firearms import (
 from service.models.tracing import (
     StolenAlert, StolenEntry, StolenImport, TraceDocument, TraceRequest, TraceStatus, TraceTarget,
 )
+from service.models.people import PERSONAL_FIELDS, PartyKind, PartyRole, Person, PersonLink
 
 __all__ = [
     "Agency", "AuditEntry", "AuditHead", "Candidate", "Case", "CorrelationRun", "CustodyEvent", "Disclosure",
@@ -36,4 +39,5 @@ __all__ = [
     "DestructionRequest", "DestructionState", "Firearm", "FirearmAcquisition", "FirearmCaseLink", "FirearmEvent",
     "FirearmPhoto", "FirearmRevision", "FirearmStatus", "FirearmType",
     "StolenAlert", "StolenEntry", "StolenImport", "TraceDocument", "TraceRequest", "TraceStatus", "TraceTarget",
+    "PERSONAL_FIELDS", "PartyKind", "PartyRole", "Person", "PersonLink",
 ]

@@ -1,6 +1,6 @@
 """Request and response bodies: separate Create / Update / Public shapes per resource,
 one module per resource family (the same families as :mod:`service.models`:
-accounts, cases, matching, leads, audit, firearms, tracing).
+accounts, cases, matching, leads, audit, firearms, tracing, people).
 
 Every schema is re-exported here, so ``from service.schemas import CasePublic`` works.
 """
@@ -30,6 +30,9 @@ from service.schemas.tracing import (
     RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceCreate, TraceDocumentPublic, TracePublic,
     TraceUpdate,
 )
+from service.schemas.people import (
+    PersonCreate, PersonLinkCreate, PersonLinkPublic, PersonPublic, PersonWithLinks, RetentionResult, RetentionRun,
+)
 
 __all__ = [
     "AgencyCreate", "AgencyPublic", "AuditPublic", "AuditVerify", "CandidatePublic", "CaseCreate", "CaseDetail",
@@ -43,4 +46,6 @@ __all__ = [
     "FirearmUpdate", "SerialMatch", "SerialSearchResult",
     "RegisterImportResult", "StolenAlertPublic", "StolenImportPublic", "TraceCreate", "TraceDocumentPublic",
     "TracePublic", "TraceUpdate",
+    "PersonCreate", "PersonLinkCreate", "PersonLinkPublic", "PersonPublic", "PersonWithLinks", "RetentionResult",
+    "RetentionRun",
 ]

@@ -153,7 +153,55 @@ def upgrade() -> None:
     op.create_index(op.f('ix_exhibit_firearm_id'), 'exhibit', ['firearm_id'], unique=False)
 
     _tracing_tables()
+    _people_tables()
     _records_from_free_text()
+
+
+def _people_tables() -> None:
+    """People and organisations and their links (personal data under the LED)."""
+    op.create_table('person',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('person', 'organisation', name='party_kind', native_enum=False, length=24), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
+    sa.Column('nationality', sa.String(length=80), nullable=False),
+    sa.Column('identifiers', sa.Text(), nullable=False),
+    sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('retain_until', sa.Date(), nullable=False),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_jurisdiction_id'), ['jurisdiction_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_retain_until'), ['retain_until'], unique=False)
+
+    op.create_table('person_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('suspect', 'victim', 'witness', 'owner', 'licence_holder', 'seller', name='party_role', native_enum=False, length=24), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('firearm_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('case_id IS NOT NULL OR firearm_id IS NOT NULL OR event_id IS NOT NULL', name='links_something'),
+    sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], ),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
+    sa.ForeignKeyConstraint(['firearm_id'], ['firearm.id'], ),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('person_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_link_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_link_firearm_id'), ['firearm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_link_person_id'), ['person_id'], unique=False)
 
 
 def _tracing_tables() -> None:
@@ -363,6 +411,18 @@ def _records_from_free_text() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('person_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_link_person_id'))
+        batch_op.drop_index(batch_op.f('ix_person_link_firearm_id'))
+        batch_op.drop_index(batch_op.f('ix_person_link_case_id'))
+
+    op.drop_table('person_link')
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_retain_until'))
+        batch_op.drop_index(batch_op.f('ix_person_jurisdiction_id'))
+
+    op.drop_table('person')
+
     with op.batch_alter_table('trace_document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_trace_document_trace_request_id'))
 
