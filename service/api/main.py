@@ -10,6 +10,7 @@ from service.api.routes import (
     exhibits,
     firearms,
     hits,
+    intel,
     jurisdictions,
     leads,
     login,
@@ -24,6 +25,6 @@ from service.api.routes import (
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, people, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, people, intel, audit, reports
 ):
     api_router.include_router(_module.router)

@@ -210,7 +210,7 @@ def search_serial(session: Session, settings: Settings, user: User, query: str, 
         found = [(f, 100.0) for f in rows]
     else:
         choices = dict(session.execute(select(Firearm.id, Firearm.serial_normalised)
-                                       .where(Firearm.serial_normalised != "")).tuples().all())
+                                       .where(Firearm.serial_normalised != "")).all())
         for fid, score in serials.fuzzy(normal, choices, min_score=min_score, limit=limit):
             found.append((session.get(Firearm, fid), score))
     found = found[:limit]

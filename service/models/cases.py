@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.models.accounts import Jurisdiction
@@ -90,6 +90,8 @@ class Exhibit(Base):
     lot: Mapped[str] = mapped_column(String(80), default="")
     # For test fires: the firearm record they were fired from.
     firearm_id: Mapped[int | None] = mapped_column(ForeignKey("firearm.id"), index=True)
+    # Urgent submissions are searched first and held to the shorter turnaround target.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Free text from before firearm records existed (migration 0004 made records of it);
     # kept verbatim, never rewritten.
     firearm: Mapped[str] = mapped_column(String(200), default="")

@@ -57,6 +57,8 @@ class CorrelationRun(Base):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "run_status"), default=RunStatus.queued)
+    # Higher runs first (1: an urgent submission); equal priorities in the order queued.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
     algorithm_version: Mapped[str] = mapped_column(String(40), default="")

@@ -11,7 +11,7 @@ from service.schemas.accounts import (
 )
 from service.schemas.cases import (
     CaseCreate, CaseDetail, CasePublic, CaseRef, CaseUpdate, CustodyCreate, CustodyPublic, EventCreate, EventPublic,
-    ExhibitCreate, ExhibitPublic, HitPublic,
+    ExhibitCreate, ExhibitPublic, HitPublic, Turnaround, UrgencyUpdate,
 )
 from service.schemas.matching import (
     CandidatePublic, PartnerCandidate, PartnerRunResult, ReviewCreate, ReviewPublic, RunCreate, RunPublic, RunScope,
@@ -40,7 +40,7 @@ __all__ = [
     "DisclosurePublic", "EventCreate", "EventPublic", "ExhibitCreate", "ExhibitPublic", "HitPublic",
     "JurisdictionCreate", "JurisdictionPublic", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
     "PartnerRunResult", "Public", "ReviewCreate", "ReviewPublic", "RunCreate", "RunPublic", "RunScope", "ScanPublic",
-    "Token", "UserCreate", "UserPublic", "UserUpdate",
+    "Token", "Turnaround", "UrgencyUpdate", "UserCreate", "UserPublic", "UserUpdate",
     "DestructionCreate", "DestructionDecision", "DestructionPublic", "FirearmCreate", "FirearmEventCreate",
     "FirearmEventPublic", "FirearmLinkPublic", "FirearmPhotoPublic", "FirearmPublic", "FirearmRevisionPublic",
     "FirearmUpdate", "SerialMatch", "SerialSearchResult",

@@ -98,6 +98,7 @@ class ExhibitCreate(BaseModel):
     lot: str = Field(default="", max_length=80, description="ammunition: the manufacturer's lot")
     firearm_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="test fires: the gun fired")
     firearm: str = Field(default="", max_length=200, description="free text (superseded by firearm_id)")
+    urgent: bool = Field(default=False, description="searched first, held to the urgent turnaround target")
 
 
 class ExhibitPublic(Public):
@@ -112,6 +113,7 @@ class ExhibitPublic(Public):
     lot: str
     firearm_id: int | None
     firearm: str
+    urgent: bool
     created_at: datetime
 
 
@@ -131,3 +133,23 @@ class CustodyPublic(Public):
     at: datetime
     by_user_id: int
     notes: str
+
+
+class UrgencyUpdate(BaseModel):
+    urgent: bool
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Turnaround(BaseModel):
+    """An exhibit's clock: from submission to its first finished search, against the target."""
+
+    exhibit_id: int
+    case_id: int
+    lab_number: str
+    urgent: bool
+    submitted_at: datetime
+    due_at: datetime
+    done_at: datetime | None
+    hours_elapsed: float
+    overdue: bool = Field(description="not done and past the target")
+    met_target: bool | None = Field(description="done by the target (None while not done)")

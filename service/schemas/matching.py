@@ -44,6 +44,7 @@ class RunPublic(Public):
     id: int
     scan_id: int
     status: RunStatus
+    priority: int
     progress: float
     reason: str
     scope: dict[str, Any]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
-from service.api.deps import CaseReader, CaseWriter, SessionDep
+from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import own_case, own_exhibit
 from service.crud.firearms import exhibit_is_final, request_destruction
-from service.models import CustodyEvent, Event, Exhibit, ExhibitKind, Firearm, ScanRecord
+from service.crud import turnaround
+from service.models import CorrelationRun, CustodyEvent, Event, Exhibit, ExhibitKind, Firearm, RunStatus, ScanRecord
 from service.models import DestructionRequest
 from service.schemas import (
     CustodyCreate, CustodyPublic, DestructionCreate, DestructionPublic, ExhibitCreate, ExhibitPublic, ScanPublic,
+    Turnaround, UrgencyUpdate,
 )
 
 router = APIRouter(tags=["exhibits"])
@@ -109,3 +113,38 @@ def request_exhibit_destruction(
     req = request_destruction(session, user, exhibit=exhibit, reason=body.reason, location=body.location)
     session.commit()
     return req
+
+
+@router.post("/exhibits/{exhibit_id}/urgency", response_model=ExhibitPublic)
+def set_urgency(exhibit_id: int, body: UrgencyUpdate, session: SessionDep, user: CaseWriter) -> Exhibit:
+    """Mark a submission urgent (or routine again); runs still waiting move up the queue."""
+    exhibit = own_exhibit(session, user, exhibit_id)
+    before = exhibit.urgent
+    exhibit.urgent = body.urgent
+    waiting = session.scalars(select(CorrelationRun).join(ScanRecord, CorrelationRun.scan_id == ScanRecord.id)
+                              .where(ScanRecord.exhibit_id == exhibit.id, CorrelationRun.status == RunStatus.queued))
+    for run in waiting:
+        run.priority = 1 if body.urgent else 0
+    audit.record(session, user, "urgency", "exhibit", exhibit.id, **{"from": before, "to": body.urgent,
+                                                                     "reason": body.reason})
+    session.commit()
+    return exhibit
+
+
+@router.get("/exhibits/{exhibit_id}/turnaround", response_model=Turnaround)
+def read_turnaround(exhibit_id: int, session: SessionDep, settings: SettingsDep, user: CaseReader) -> Turnaround:
+    exhibit = own_exhibit(session, user, exhibit_id)
+    done = turnaround.first_done(session, [exhibit.id]).get(exhibit.id)
+    out = turnaround.clock(settings, exhibit, done, datetime.now(timezone.utc))
+    audit.record(session, user, "read", "turnaround", exhibit.id)
+    session.commit()
+    return out
+
+
+@router.get("/turnaround/overdue", response_model=list[Turnaround])
+def overdue_list(session: SessionDep, settings: SettingsDep, user: CaseReader) -> list[Turnaround]:
+    """The coordinator's list: submissions of the caller's jurisdiction past their target, urgent first."""
+    out = turnaround.overdue(session, settings, user.jurisdiction_id)
+    audit.record(session, user, "read", "turnaround_overdue", "", ids=[t.exhibit_id for t in out])
+    session.commit()
+    return out

@@ -1,5 +1,6 @@
 """firearm records: the registry, life cycle, corrections, photos, destruction
-approvals, linked cases; ammunition fields on exhibits; and a firearm record made
+approvals, linked cases; ammunition fields and urgency on exhibits, run priority; people and
+organisations; trace requests and lost-and-stolen registers; and a firearm record made
 from every distinct free-text ``exhibit.firearm`` of a case (the text is kept both
 on the exhibit and on the record, verbatim)
 
@@ -151,6 +152,9 @@ def upgrade() -> None:
         op.add_column('exhibit', sa.Column('firearm_id', sa.Integer(), nullable=True))
         op.create_foreign_key('fk_exhibit_firearm_id', 'exhibit', 'firearm', ['firearm_id'], ['id'])
     op.create_index(op.f('ix_exhibit_firearm_id'), 'exhibit', ['firearm_id'], unique=False)
+    # Urgency: urgent submissions are searched first (run priority) and held to a shorter target.
+    op.add_column('exhibit', sa.Column('urgent', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('correlation_run', sa.Column('priority', sa.Integer(), nullable=False, server_default='0'))
 
     _tracing_tables()
     _people_tables()
@@ -313,6 +317,9 @@ def _sqlite_drop_exhibit_columns() -> None:
             batch_op.drop_column('firearm_id')
             batch_op.drop_column('lot')
             batch_op.drop_column('headstamp')
+            batch_op.drop_column('urgent')
+        with op.batch_alter_table('correlation_run', schema=None) as batch_op:
+            batch_op.drop_column('priority')
         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:
             raise RuntimeError(f"rebuilding exhibit would break foreign keys: {broken[:5]}")
@@ -452,8 +459,9 @@ def downgrade() -> None:
     else:
         op.drop_constraint('fk_exhibit_firearm_id', 'exhibit', type_='foreignkey')
         op.drop_index(op.f('ix_exhibit_firearm_id'), table_name='exhibit')
-        for column in ('firearm_id', 'lot', 'headstamp'):
+        for column in ('firearm_id', 'lot', 'headstamp', 'urgent'):
             op.drop_column('exhibit', column)
+        op.drop_column('correlation_run', 'priority')
 
     with op.batch_alter_table('firearm_case_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_firearm_case_link_firearm_id'))
