@@ -82,14 +82,18 @@ def seed(app: FastAPI, *, sample_dir: Path = SAMPLE_DATA) -> list[tuple[str, str
             )
             s.add(case)
             s.flush()
-            event = Event(case_id=case.id, kind=EventKind.shooting, date_from=_demo_date(i), location="demo location")
+            audit.record(s, submitter, "create", "case", case.id, reference=case.reference, demo=True)
+            gun = _demo_firearm(s, users, case) if i == 0 else None
+            event = Event(case_id=case.id, kind=EventKind.seizure if gun else EventKind.shooting,
+                          date_from=_demo_date(i), location="demo location")
             s.add(event)
             s.flush()
             exhibit = Exhibit(
-                case_id=case.id, event_id=event.id, kind=ExhibitKind.cartridge_case, lab_number=f"LAB-{i + 1:04d}"
+                case_id=case.id, event_id=event.id, lab_number=f"LAB-{i + 1:04d}",
+                kind=ExhibitKind.test_fire if gun else ExhibitKind.cartridge_case,
+                firearm_id=gun.id if gun else None,
             )
             s.add(exhibit)
-            audit.record(s, submitter, "create", "case", case.id, reference=case.reference, demo=True)
             s.commit()
             try:
                 ingest_upload(
@@ -106,6 +110,40 @@ def seed(app: FastAPI, *, sample_dir: Path = SAMPLE_DATA) -> list[tuple[str, str
             except Exception as exc:  # one unreadable sample must not stop the demo
                 log.warning("demo: could not ingest %s: %s", path.name, exc)
     return logins
+
+
+def _demo_firearm(s, users, case: Case):
+    """The first demo case is a seized pistol whose test fire is the first sample scan;
+    its serial is on a demo lost-and-stolen register (an alert), a trace to the maker is
+    overdue, and its seller is on record (personal data, need to know)."""
+    from datetime import date
+
+    from service.crud.firearms import register
+    from service.crud.people import add_link
+    from service.firearms.stolen import import_register
+    from service.models import Person, PartyRole, TraceRequest, TraceTarget
+    from service.schemas import FirearmCreate
+
+    examiner = users[("NORTH", Role.examiner)]
+    investigator = users[("NORTH", Role.investigator)]
+    case.title = "Demo seizure: Ruger pistol, test-fired (Fadul 1-1)"
+    import_register(s, None, "demo-iarms", (
+        "make,model,calibre,serial,country,date_reported\n"
+        "Ruger,P95,9x19mm,330-10-75,US,2021-06-14\n"
+        "Beretta,92FS,9x19mm,BER-0424Z,IT,2022-01-09\n").encode(), filename="demo-iarms.csv", operator="demo")
+    gun = register(s, examiner, case, FirearmCreate(
+        kind="pistol", acquisition="seized", make="Ruger", model="P95", calibre="9x19mm", serial_number="330-1O-7S",
+        country_of_manufacture="US", proof_marks="none visible", condition="working", location="demo location"))
+    s.add(TraceRequest(firearm_id=gun.id, target=TraceTarget.manufacturer, addressee="Sturm, Ruger & Co.",
+                       question="first retail sale of this serial?", deadline=date(2024, 3, 1),
+                       created_by_id=examiner.id))
+    seller = Person(jurisdiction_id=investigator.jurisdiction_id, name="Demo Seller", nationality="XX",
+                    retain_until=date(2031, 1, 1), created_by_id=investigator.id)
+    s.add(seller)
+    s.flush()
+    add_link(s, investigator, seller, role=PartyRole.seller, case_id=case.id)
+    add_link(s, investigator, seller, role=PartyRole.seller, firearm_id=gun.id)
+    return gun
 
 
 def _demo_date(i: int):

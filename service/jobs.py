@@ -8,7 +8,10 @@ and on start-up runs the previous process left behind are resumed (queued) or cl
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -43,9 +46,24 @@ class JobRunner:
         self.engine = engine
         self.top_k = top_k
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="run")
+        # Each pool task runs whichever waiting run comes first in this heap.
+        self._ready: list[tuple[int, int, int]] = []
+        self._ready_lock = threading.Lock()
+        self._order = itertools.count()
 
-    def submit(self, run_id: int) -> Future:
-        return self.pool.submit(self.execute, run_id)
+    def submit(self, run_id: int, priority: int = 0) -> Future:
+        """Queue a run. Workers take the highest priority first (then the oldest), so an
+        urgent submission overtakes routine runs still waiting for a worker."""
+        with self._ready_lock:
+            heapq.heappush(self._ready, (-priority, next(self._order), run_id))
+        return self.pool.submit(self._run_next)
+
+    def _run_next(self) -> None:
+        with self._ready_lock:
+            if not self._ready:
+                return
+            _, _, run_id = heapq.heappop(self._ready)
+        self.execute(run_id)
 
     def shutdown(self) -> None:
         """Finish the runs in progress; queued ones stay queued and resume on the next start."""
@@ -58,10 +76,11 @@ class JobRunner:
             for run in interrupted:
                 run.status, run.reason, run.finished_at = RunStatus.failed, "interrupted: the service stopped during the run", _now()
                 audit.record(s, None, "run.failed", "run", run.id, reason=run.reason)
-            queued = s.scalars(select(CorrelationRun.id).where(CorrelationRun.status == RunStatus.queued)).all()
+            queued = s.execute(select(CorrelationRun.id, CorrelationRun.priority)
+                               .where(CorrelationRun.status == RunStatus.queued).order_by(CorrelationRun.id)).all()
             s.commit()
-        for run_id in queued:
-            self.submit(run_id)
+        for run_id, priority in queued:
+            self.submit(run_id, priority)
 
     # -- the work ----------------------------------------------------------------------
 
@@ -160,7 +179,8 @@ class JobRunner:
 
 
 def queue_run(session: Session, *, scan: ScanRecord, user_id: int, scope: dict[str, Any]) -> CorrelationRun:
-    run = CorrelationRun(scan_id=scan.id, requested_by_id=user_id, scope=scope, status=RunStatus.queued)
+    run = CorrelationRun(scan_id=scan.id, requested_by_id=user_id, scope=scope, status=RunStatus.queued,
+                         priority=1 if scan.exhibit.urgent else 0)
     session.add(run)
     session.flush()
     return run

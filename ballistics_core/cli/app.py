@@ -19,6 +19,7 @@ from ballistics_core.cli import (  # noqa: E402
     cmd_compare,
     cmd_demo,
     cmd_preprocess,
+    cmd_registry,
     cmd_report,
     cmd_scan,
     cmd_serve,
@@ -26,7 +27,8 @@ from ballistics_core.cli import (  # noqa: E402
     cmd_validate,
 )
 
-for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo, cmd_validate):
+for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo, cmd_validate,
+                cmd_registry):
     _module.register(app)
 
 

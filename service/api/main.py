@@ -8,19 +8,23 @@ from service.api.routes import (
     disclosures,
     events,
     exhibits,
+    firearms,
     hits,
+    intel,
     jurisdictions,
     leads,
     login,
+    people,
     reports,
     reviews,
     runs,
     scans,
+    tracing,
     users,
 )
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, scans, runs, reviews, leads, hits, disclosures, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, people, intel, audit, reports
 ):
     api_router.include_router(_module.router)

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     run_top_k: int = 10
     # A run flags a hit when its best candidate's log10 likelihood ratio reaches this.
     hit_log10_lr: float = 2.0
+    # Law Enforcement Directive: how long personal data on people are kept by default
+    # before a retention run removes them (the ballistic facts stay).
+    person_retention_days: int = 5 * 365
+    # Turnaround targets from submission to the first finished search (NABIS: 24 to 48
+    # hours for urgent cases).
+    urgent_turnaround_hours: int = 48
+    routine_turnaround_hours: int = 30 * 24
     # argon2id cost (RFC 9106's second recommended option by default).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

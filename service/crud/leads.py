@@ -53,6 +53,10 @@ def transition(session: Session, user: User, lead: Lead, to: LeadState, *, revie
             session.flush()
             audit.record(session, user, "create", "hit", hit.id, lead_id=lead.id,
                          case_a_id=hit.case_a_id, case_b_id=hit.case_b_id)
+            # A crime scene that hits a test fire gains the gun (and so does its series).
+            from service.crud.firearms import link_firearms_after_hit
+
+            link_firearms_after_hit(session, user, hit)
     before = lead.state
     lead.state = to
     lead.updated_at = datetime.now(timezone.utc)

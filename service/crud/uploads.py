@@ -102,6 +102,9 @@ def ingest_upload(
                     "jurisdiction": case.jurisdiction.code,
                     "exhibit_kind": exhibit.kind.value,
                     "calibre": exhibit.calibre,
+                    # a test fire's signature is a reference for the gun that fired it
+                    "reference": exhibit.kind.value == "test_fire",
+                    "firearm_id": exhibit.firearm_id,
                     # the store filters on ISO dates; an event's range starts here
                     "date": _event_date(session, exhibit),
                     "source_sha256": sha,

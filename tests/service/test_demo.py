@@ -27,6 +27,13 @@ def test_demo_seeds_logins_and_sample_cases(tmp_path, sample_scans, capsys):
             for s in svc.ok(svc.get(f"/api/exhibits/{e['id']}/scans", "examiner.north"))
         ]
         assert len(scans) == len(cases) and all(s["signature_id"] for s in scans)
+        # The first NORTH case is a seized pistol: its test fire, a stolen-register alert,
+        # an overdue trace, and its seller (for those with a need to know).
+        (gun,) = svc.ok(svc.get(f"/api/cases/{cases[0]['id']}/firearms", "examiner.north"))
+        assert [e["kind"] for e in svc.ok(svc.get(f"/api/firearms/{gun['id']}/exhibits", "examiner.north"))] == ["test_fire"]
+        assert [a["firearm_id"] for a in svc.ok(svc.get("/api/alerts", "investigator.north"))] == [gun["id"]]
+        assert len(svc.ok(svc.get("/api/traces/overdue", "investigator.north"))) == 1
+        assert svc.ok(svc.get(f"/api/firearms/{gun['id']}/people", "investigator.north"))[0]["name"] == "Demo Seller"
 
 
 def test_a_demo_left_by_an_older_version_is_set_aside(tmp_path, monkeypatch):

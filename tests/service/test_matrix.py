@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from sqlalchemy import select
 
+from service.models import DestructionRequest
 from tests.service.conftest import ROLES, start_service
 
 READERS = {"lab_submitter", "examiner", "analyst", "investigator", "prosecutor"}
@@ -25,6 +27,8 @@ LEAD_WRITERS = {"examiner", "analyst"}
 HIT_READERS = {"examiner", "analyst", "investigator", "prosecutor", "partner"}
 DISCLOSURE_REQUESTERS = {"analyst", "investigator", "prosecutor", "partner"}
 DISCLOSURE_APPROVERS = {"analyst"}
+SERIAL_SEARCHERS = READERS | {"partner"}
+DESTRUCTION_APPROVERS = {"examiner", "analyst"}
 AUDITORS = {"auditor", "admin"}
 ADMINS = {"admin"}
 EVERYONE = set(ROLES) | {"partner"}
@@ -67,6 +71,38 @@ def records_world(tmp_path_factory):
         ids = svc.world()
         case, exhibit = svc.case_with_exhibit("lab_submitter.north", "N-MATRIX")
         yield svc, ids, case, exhibit
+
+
+def test_firearms_matrix(records_world):
+    svc, ids, case, exhibit = records_world
+    gun = svc.ok(svc.post(f"/api/cases/{case}/firearms", "lab_submitter.north", json={"serial_number": "MX-1"}), 201)["id"]
+    ammo = svc.ok(svc.post(f"/api/cases/{case}/exhibits", "lab_submitter.north", json={"kind": "bullet", "lab_number": "MX-B"}), 201)["id"]
+    rows = [
+        ("POST", f"/api/cases/{case}/firearms", WRITERS, {404}, dict(body={"kind": "rifle"})),
+        ("GET", f"/api/cases/{case}/firearms", READERS, {404}, {}),
+        ("GET", "/api/firearms/search?serial=MX1", SERIAL_SEARCHERS, {200}, {}),
+        ("GET", f"/api/firearms/{gun}", READERS, {404}, {}),
+        ("PATCH", f"/api/firearms/{gun}", WRITERS, {404}, dict(body={"notes": _unique(), "reason": "matrix"})),
+        ("POST", f"/api/firearms/{gun}/events", WRITERS, {404}, dict(body={"status": "examined"})),
+        ("POST", f"/api/firearms/{gun}/destruction-requests", WRITERS, {404}, dict(body={"reason": "m"}, own_ok={201, 409})),
+        ("POST", f"/api/exhibits/{ammo}/destruction-requests", WRITERS, {404}, dict(body={"reason": "m"}, own_ok={201, 409})),
+    ] + [("GET", f"/api/firearms/{gun}/{sub}", READERS, {404}, {})
+         for sub in ("events", "revisions", "exhibits", "links", "photos", "destruction-requests")]
+    failures = []
+    for method, path, roles, foreign, extra in rows:
+        failures += _check(svc, method, path, roles, foreign=foreign, **extra)
+    assert not failures, "\n".join(failures)
+    # Requested by NORTH's lab submitter; the first approver decides it, the rest find it decided.
+    with svc.app.state.session_factory() as s:
+        requests = s.scalars(select(DestructionRequest.id).order_by(DestructionRequest.id)).all()
+    assert len(requests) == 2
+    for rid in requests:
+        failures = _check(svc, "POST", f"/api/destruction-requests/{rid}/approve", DESTRUCTION_APPROVERS,
+                          foreign={404}, body={}, own_ok={200, 409})
+        assert not failures, "\n".join(failures)
+    assert svc.ok(svc.get(f"/api/firearms/{gun}", "examiner.north"))["status"] == "destroyed"
+    custody = svc.ok(svc.get(f"/api/exhibits/{ammo}/custody", "examiner.north"))
+    assert custody[-1]["action"] == "destroyed"
 
 
 def test_records_matrix(records_world):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import select
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from service.core.db import Base, load_all_models, make_engine
 from service.migrations.runner import upgrade_head
+from service.models import AuditEntry
 
 
 def test_migrations_match_the_models(database_url):
@@ -49,3 +54,57 @@ def test_runs_survive_the_upgrade_and_old_ones_read_as_unrecorded(service, sampl
     assert again["search_params_digest"] == ""
     assert {k: v for k, v in again.items() if k != "search_params_digest"} == {
         k: v for k, v in run.items() if k != "search_params_digest"}
+
+
+def test_free_text_firearms_become_records_and_the_text_is_kept(service, sample_scans):
+    """0004 on a database in use: each case's distinct ``exhibit.firearm`` text becomes one
+    firearm record (serial read where the text gives one), the text stays on the exhibit and
+    on the record, the migration is in the audit chain, and a downgrade and upgrade keep it."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from service.migrations.runner import alembic_config
+
+    service.world()
+    case, ex1 = service.case_with_exhibit("lab_submitter.north", "N-1", kind="test_fire")
+    service.ok(service.upload("lab_submitter.north", ex1, sample_scans[0]), 201)  # a scan points at the exhibit
+    ex2 = service.ok(service.post(f"/api/cases/{case}/exhibits", "lab_submitter.north",
+                                  json={"kind": "test_fire", "lab_number": "LAB-N-1b"}))["id"]
+    ex3 = service.ok(service.post(f"/api/cases/{case}/exhibits", "lab_submitter.north",
+                                  json={"kind": "test_fire", "lab_number": "LAB-N-1c"}))["id"]
+    texts = {ex1: "Glock 17, serial ab-1o23", ex2: "Glock 17, serial ab-1o23", ex3: "home-made pistol, no markings"}
+
+    engine = make_engine(service.settings.database_url)
+    try:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        with engine.begin() as conn:  # what the free text looked like before firearm records
+            for ex, t in texts.items():
+                conn.execute(text("UPDATE exhibit SET firearm = :t WHERE id = :e"), {"t": t, "e": ex})
+        upgrade_head(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, firearm, firearm_id FROM exhibit ORDER BY id")).all()
+            guns = {r.id: r for r in conn.execute(text(
+                "SELECT id, case_id, kind, serial_number, serial_normalised, source_text FROM firearm"))}
+    finally:
+        engine.dispose()
+    assert {r.id: r.firearm for r in rows} == texts  # the text is untouched
+    by_exhibit = {r.id: r.firearm_id for r in rows}
+    assert by_exhibit[ex1] == by_exhibit[ex2] != by_exhibit[ex3] and len(guns) == 2
+    glock, homemade = guns[by_exhibit[ex1]], guns[by_exhibit[ex3]]
+    assert (glock.source_text, glock.serial_number, glock.serial_normalised, glock.kind) == (
+        "Glock 17, serial ab-1o23", "ab-1o23", "A81023", "unknown")
+    assert (homemade.source_text, homemade.serial_number, homemade.serial_normalised) == (texts[ex3], "", "")
+    assert glock.case_id == homemade.case_id == case
+
+    # The records are ordinary firearms now: the API finds the gun by its serial.
+    found = service.ok(service.get("/api/firearms/search", "investigator.north", params={"serial": "AB1023"}))
+    assert [m["firearm"]["id"] for m in found["matches"]] == [glock.id]
+    tests = service.ok(service.get(f"/api/firearms/{glock.id}/exhibits", "investigator.north"))
+    assert [e["id"] for e in tests] == [ex1, ex2]
+    with service.app.state.session_factory() as s:
+        migrated = s.scalars(select(AuditEntry).where(AuditEntry.action == "migrate")).all()
+    assert len(migrated) == 1 and sorted(json.loads(migrated[0].detail)["firearms"]) == sorted(guns)
+    assert service.ok(service.get("/api/audit/verify", "auditor.north"))["ok"] is True

@@ -1,16 +1,24 @@
-"""Exhibits (cartridge cases, test fires of a seized firearm) and their chain of custody."""
+"""Exhibits (cartridge cases, test fires of a registered firearm, live rounds, bullets) and their chain of custody."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
-from service.api.deps import CaseReader, CaseWriter, SessionDep
+from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import own_case, own_exhibit
-from service.models import CustodyEvent, Event, Exhibit, ScanRecord
-from service.schemas import CustodyCreate, CustodyPublic, ExhibitCreate, ExhibitPublic, ScanPublic
+from service.crud.firearms import exhibit_is_final, request_destruction
+from service.crud import turnaround
+from service.models import CorrelationRun, CustodyEvent, Event, Exhibit, ExhibitKind, Firearm, RunStatus, ScanRecord
+from service.models import DestructionRequest
+from service.schemas import (
+    CustodyCreate, CustodyPublic, DestructionCreate, DestructionPublic, ExhibitCreate, ExhibitPublic, ScanPublic,
+    Turnaround, UrgencyUpdate,
+)
 
 router = APIRouter(tags=["exhibits"])
 
@@ -31,6 +39,12 @@ def create_exhibit(case_id: int, body: ExhibitCreate, session: SessionDep, user:
         event = session.get(Event, body.event_id)
         if event is None or event.case_id != case_id:
             raise HTTPException(422, detail="event does not belong to this case")
+    if body.firearm_id is not None:
+        firearm = session.get(Firearm, body.firearm_id)
+        if firearm is None or firearm.case.jurisdiction_id != user.jurisdiction_id:
+            raise HTTPException(422, detail="firearm_id names no firearm of your jurisdiction")
+        if body.kind != ExhibitKind.test_fire:
+            raise HTTPException(422, detail="only a test-fire exhibit names the firearm it was fired from")
     exhibit = Exhibit(case_id=case_id, **body.model_dump())
     session.add(exhibit)
     try:
@@ -65,7 +79,12 @@ def list_custody(exhibit_id: int, session: SessionDep, user: CaseReader) -> list
 
 @router.post("/exhibits/{exhibit_id}/custody", response_model=CustodyPublic, status_code=status.HTTP_201_CREATED)
 def add_custody(exhibit_id: int, body: CustodyCreate, session: SessionDep, user: CaseWriter) -> CustodyEvent:
-    own_exhibit(session, user, exhibit_id)
+    exhibit = own_exhibit(session, user, exhibit_id)
+    if body.action == "destroyed":
+        raise HTTPException(409, detail="destruction needs a second person's approval: "
+                            f"POST /api/exhibits/{exhibit_id}/destruction-requests and have another person approve it")
+    if final := exhibit_is_final(session, exhibit):
+        raise HTTPException(409, detail=f"this exhibit was {final}; its custody takes no further steps")
     item = CustodyEvent(exhibit_id=exhibit_id, by_user_id=user.id, **body.model_dump())
     session.add(item)
     session.flush()
@@ -81,3 +100,51 @@ def list_scans(exhibit_id: int, session: SessionDep, user: CaseReader) -> list[S
     audit.record(session, user, "read", "scans", exhibit_id, ids=[s.id for s in items])
     session.commit()
     return items
+
+
+@router.post("/exhibits/{exhibit_id}/destruction-requests", response_model=DestructionPublic,
+             status_code=status.HTTP_201_CREATED)
+def request_exhibit_destruction(
+    exhibit_id: int, body: DestructionCreate, session: SessionDep, user: CaseWriter
+) -> DestructionRequest:
+    """Ask for a ballistic item to be destroyed; another person approves it at
+    ``/api/destruction-requests/{id}/approve``."""
+    exhibit = own_exhibit(session, user, exhibit_id)
+    req = request_destruction(session, user, exhibit=exhibit, reason=body.reason, location=body.location)
+    session.commit()
+    return req
+
+
+@router.post("/exhibits/{exhibit_id}/urgency", response_model=ExhibitPublic)
+def set_urgency(exhibit_id: int, body: UrgencyUpdate, session: SessionDep, user: CaseWriter) -> Exhibit:
+    """Mark a submission urgent (or routine again); runs still waiting move up the queue."""
+    exhibit = own_exhibit(session, user, exhibit_id)
+    before = exhibit.urgent
+    exhibit.urgent = body.urgent
+    waiting = session.scalars(select(CorrelationRun).join(ScanRecord, CorrelationRun.scan_id == ScanRecord.id)
+                              .where(ScanRecord.exhibit_id == exhibit.id, CorrelationRun.status == RunStatus.queued))
+    for run in waiting:
+        run.priority = 1 if body.urgent else 0
+    audit.record(session, user, "urgency", "exhibit", exhibit.id, **{"from": before, "to": body.urgent,
+                                                                     "reason": body.reason})
+    session.commit()
+    return exhibit
+
+
+@router.get("/exhibits/{exhibit_id}/turnaround", response_model=Turnaround)
+def read_turnaround(exhibit_id: int, session: SessionDep, settings: SettingsDep, user: CaseReader) -> Turnaround:
+    exhibit = own_exhibit(session, user, exhibit_id)
+    done = turnaround.first_done(session, [exhibit.id]).get(exhibit.id)
+    out = turnaround.clock(settings, exhibit, done, datetime.now(timezone.utc))
+    audit.record(session, user, "read", "turnaround", exhibit.id)
+    session.commit()
+    return out
+
+
+@router.get("/turnaround/overdue", response_model=list[Turnaround])
+def overdue_list(session: SessionDep, settings: SettingsDep, user: CaseReader) -> list[Turnaround]:
+    """The coordinator's list: submissions of the caller's jurisdiction past their target, urgent first."""
+    out = turnaround.overdue(session, settings, user.jurisdiction_id)
+    audit.record(session, user, "read", "turnaround_overdue", "", ids=[t.exhibit_id for t in out])
+    session.commit()
+    return out

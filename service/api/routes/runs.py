@@ -37,7 +37,7 @@ def start_run(scan_id: int, body: RunCreate, request: Request, session: SessionD
     run = queue_run(session, scan=scan, user_id=user.id, scope=body.scope.model_dump(mode="json", exclude_none=True))
     audit.record(session, user, "create", "run", run.id, scan_id=scan.id, scope=run.scope)
     session.commit()
-    request.app.state.jobs.submit(run.id)
+    request.app.state.jobs.submit(run.id, run.priority)
     return run
 
 

@@ -44,7 +44,7 @@ def upload_scan(
         instrument=instrument,
         region=region,
     )
-    request.app.state.jobs.submit(run.id)
+    request.app.state.jobs.submit(run.id, run.priority)
     return UploadResult(scan=ScanPublic.model_validate(record), run=RunPublic.model_validate(run))
 
 

@@ -1,0 +1,275 @@
+"""Firearm records: registering, correcting (keeping the original), the life cycle,
+destruction with a second person's approval, serial search, and the cases a gun is
+linked to through the hits of its test fires.
+
+Every change appends to the audit trail in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timezone
+
+from fastapi import HTTPException, status
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from service import audit
+from service.core.config import Settings
+from service.crud.access import CaseViewer, not_found, owns
+from service.firearms import serials, stolen
+from service.models import (
+    Case,
+    CustodyEvent,
+    DestructionRequest,
+    DestructionState,
+    Exhibit,
+    ExhibitKind,
+    Firearm,
+    FirearmCaseLink,
+    FirearmEvent,
+    FirearmRevision,
+    FirearmStatus,
+    Hit,
+
+    User,
+)
+from service.schemas.firearms import FirearmCreate, FirearmPublic, FirearmUpdate, SerialMatch, SerialSearchResult
+
+# After these, a gun is out of police hands: nothing further happens to this record.
+FINAL = {FirearmStatus.returned, FirearmStatus.destroyed}
+CORRECTABLE = (
+    "kind", "acquisition", "make", "model", "calibre", "serial_number", "other_markings", "proof_marks",
+    "country_of_manufacture", "import_marks", "condition", "notes",
+)
+
+
+def unprocessable(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+def conflict(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
+
+
+def own_firearm(session: Session, user: User, firearm_id: int) -> Firearm:
+    firearm = session.get(Firearm, firearm_id)
+    if firearm is None or not owns(user, firearm.case):
+        raise not_found("firearm")
+    return firearm
+
+
+def _normal(serial: str) -> str:
+    try:
+        return serials.normalise(serial)
+    except serials.SerialError as exc:
+        raise unprocessable(str(exc)) from None
+
+
+def register(session: Session, user: User, case: Case, body: FirearmCreate) -> Firearm:
+    fields = body.model_dump(exclude={"location"})
+    firearm = Firearm(
+        case_id=case.id, created_by_id=user.id, serial_normalised=_normal(body.serial_number), **fields
+    )
+    session.add(firearm)
+    session.flush()
+    session.add(FirearmEvent(firearm_id=firearm.id, status=FirearmStatus.recovered, location=body.location,
+                             by_user_id=user.id, notes="registered"))
+    audit.record(session, user, "create", "firearm", firearm.id, case_id=case.id, kind=firearm.kind.value,
+                 serial_normalised=firearm.serial_normalised)
+    stolen.check_firearm(session, user, firearm)
+    return firearm
+
+
+def correct(session: Session, user: User, firearm: Firearm, body: FirearmUpdate) -> FirearmRevision | None:
+    """Apply a correction; the values it replaces are kept in a revision (never overwritten)."""
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True, exclude={"reason"}).items()
+               if k in CORRECTABLE and v is not None}
+    changes = {k: v for k, v in changes.items() if getattr(firearm, k) != v}
+    if not changes:
+        return None
+    plain = lambda v: v.value if hasattr(v, "value") else v  # noqa: E731
+    before = {k: plain(getattr(firearm, k)) for k in changes}
+    after = {k: plain(v) for k, v in changes.items()}
+    if "serial_number" in changes:
+        firearm.serial_normalised = _normal(changes["serial_number"])
+    for k, v in changes.items():
+        setattr(firearm, k, v)
+    firearm.updated_at = datetime.now(timezone.utc)
+    rev = FirearmRevision(firearm_id=firearm.id, before=before, after=after, reason=body.reason, by_user_id=user.id)
+    session.add(rev)
+    session.flush()
+    audit.record(session, user, "correct", "firearm", firearm.id, revision_id=rev.id, before=before, after=after,
+                 reason=body.reason)
+    if "serial_number" in changes:
+        stolen.check_firearm(session, user, firearm)
+    return rev
+
+
+def record_event(session: Session, user: User, firearm: Firearm, *, to: FirearmStatus, at: datetime | None,
+                 location: str, notes: str, approved_by: DestructionRequest | None = None) -> FirearmEvent:
+    if firearm.status in FINAL:
+        raise conflict(f"this firearm was {firearm.status.value}; its record takes no further steps")
+    if to == FirearmStatus.destroyed and approved_by is None:
+        raise conflict("destruction needs a second person's approval: "
+                       f"POST /api/firearms/{firearm.id}/destruction-requests and have another person approve it")
+    if to == FirearmStatus.recovered:
+        raise unprocessable("a firearm is recovered once, when it is registered")
+    event = FirearmEvent(firearm_id=firearm.id, status=to, at=at or datetime.now(timezone.utc), location=location,
+                         by_user_id=user.id, notes=notes)
+    session.add(event)
+    before = firearm.status
+    firearm.status = to
+    firearm.updated_at = datetime.now(timezone.utc)
+    session.flush()
+    audit.record(session, user, "lifecycle", "firearm", firearm.id, event_id=event.id,
+                 **{"from": before.value, "to": to.value, "location": location,
+                    "destruction_request_id": approved_by.id if approved_by else None})
+    return event
+
+
+def exhibit_is_final(session: Session, exhibit: Exhibit) -> str | None:
+    """``"destroyed"`` or ``"returned"`` once an exhibit has left police hands, else None."""
+    return session.scalar(select(CustodyEvent.action).where(
+        CustodyEvent.exhibit_id == exhibit.id, CustodyEvent.action.in_(("destroyed", "returned"))).limit(1))
+
+
+def request_destruction(session: Session, user: User, *, firearm: Firearm | None = None,
+                        exhibit: Exhibit | None = None, reason: str, location: str) -> DestructionRequest:
+    """Ask for a firearm or a ballistic item (exhibit) to be destroyed; another person decides."""
+    if firearm is not None and firearm.status in FINAL:
+        raise conflict(f"this firearm was already {firearm.status.value}")
+    if exhibit is not None and (final := exhibit_is_final(session, exhibit)):
+        raise conflict(f"this exhibit was already {final}")
+    which = (DestructionRequest.firearm_id == firearm.id) if firearm is not None else (
+        DestructionRequest.exhibit_id == exhibit.id)
+    pending = session.scalar(select(DestructionRequest).where(which, DestructionRequest.state == DestructionState.pending))
+    if pending is not None:
+        raise conflict(f"destruction request {pending.id} is already waiting for approval")
+    req = DestructionRequest(firearm_id=firearm.id if firearm else None, exhibit_id=exhibit.id if exhibit else None,
+                             reason=reason, location=location, requested_by_id=user.id)
+    session.add(req)
+    session.flush()
+    resource, rid = ("firearm", firearm.id) if firearm is not None else ("exhibit", exhibit.id)
+    audit.record(session, user, "destruction.request", resource, rid, request_id=req.id, reason=reason)
+    return req
+
+
+def decide_destruction(session: Session, user: User, req: DestructionRequest, *, approve: bool, reason: str) -> None:
+    if req.state != DestructionState.pending:
+        raise conflict(f"destruction request is already {req.state.value}")
+    if req.requested_by_id == user.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail="destruction needs a second person: the requester cannot decide their own request")
+    req.state = DestructionState.approved if approve else DestructionState.refused
+    req.decided_by_id, req.decided_at, req.decision_reason = user.id, datetime.now(timezone.utc), reason
+    resource, rid = ("firearm", req.firearm_id) if req.firearm_id is not None else ("exhibit", req.exhibit_id)
+    audit.record(session, user, "destruction.approve" if approve else "destruction.refuse", resource, rid,
+                 request_id=req.id, reason=reason)
+    if not approve:
+        return
+    if req.firearm is not None:
+        record_event(session, user, req.firearm, to=FirearmStatus.destroyed, at=None, location=req.location,
+                     notes=f"destroyed: {req.reason}", approved_by=req)
+    else:
+        event = CustodyEvent(exhibit_id=req.exhibit_id, action="destroyed", to_party=req.location, by_user_id=user.id,
+                             notes=f"destroyed on approval of request {req.id}: {req.reason}")
+        session.add(event)
+        session.flush()
+        audit.record(session, user, "create", "custody", event.id, exhibit_id=req.exhibit_id, action="destroyed",
+                     destruction_request_id=req.id)
+
+
+def request_owner_jurisdiction(req: DestructionRequest) -> int:
+    return (req.firearm.case if req.firearm is not None else req.exhibit.case).jurisdiction_id
+
+
+# --- serial search ---------------------------------------------------------------------
+
+
+def search_serial(session: Session, settings: Settings, user: User, query: str, mode: str,
+                  min_score: float, limit: int) -> SerialSearchResult:
+    """Search every jurisdiction's register; other jurisdictions' guns show as hit / no-hit
+    (jurisdiction and opaque case reference) unless their case was disclosed to the caller."""
+    try:
+        if mode == "wildcard":
+            normal = serials.normalise_pattern(query)
+        else:
+            normal = serials.normalise(query)
+    except serials.SerialError as exc:
+        raise unprocessable(str(exc)) from None
+    if not normal:
+        raise unprocessable("the serial number is empty")
+    found: list[tuple[Firearm, float]] = []
+    if mode == "exact":
+        rows = session.scalars(select(Firearm).where(Firearm.serial_normalised == normal).order_by(Firearm.id))
+        found = [(f, 100.0) for f in rows]
+    elif mode == "wildcard":
+        rows = session.scalars(
+            select(Firearm).where(Firearm.serial_normalised.like(serials.like_pattern(normal))).order_by(Firearm.id))
+        found = [(f, 100.0) for f in rows]
+    else:
+        choices = dict(session.execute(select(Firearm.id, Firearm.serial_normalised)
+                                       .where(Firearm.serial_normalised != "")).all())
+        for fid, score in serials.fuzzy(normal, choices, min_score=min_score, limit=limit):
+            found.append((session.get(Firearm, fid), score))
+    found = found[:limit]
+    viewer = CaseViewer(session, settings, user)
+    matches = []
+    for firearm, score in found:
+        ref = viewer.ref(firearm.case)
+        visible = ref.case_id is not None
+        matches.append(SerialMatch(how=mode, score=round(score, 1), case=ref,
+                                   firearm=FirearmPublic.model_validate(firearm) if visible else None))
+    audit.record(session, user, "search", "firearm_serial", "", mode=mode, query=query, normalised=normal,
+                 ids=[f.id for f, _ in found])
+    return SerialSearchResult(query=query, normalised=normal, mode=mode, hit=bool(matches), matches=matches)
+
+
+# --- test fires link guns to cases ---------------------------------------------------------
+
+
+def _connected_cases(session: Session, start: set[int]) -> set[int]:
+    seen, todo = set(start), deque(start)
+    while todo:
+        cid = todo.popleft()
+        for h in session.scalars(select(Hit).where(or_(Hit.case_a_id == cid, Hit.case_b_id == cid))):
+            for other in (h.case_a_id, h.case_b_id):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+    return seen
+
+
+def link_firearms_after_hit(session: Session, user: User, hit: Hit) -> list[FirearmCaseLink]:
+    """A new hit links the guns whose test fires are in its series to every case of the series.
+
+    The series is every case joined to this hit's cases by hits. A gun belongs to the
+    series when one of its test-fire exhibits is in one of those cases, or when it was
+    already linked to one of them; so two crime scenes linked to each other and later to
+    a recovered gun's test fire both gain the gun.
+    """
+    series = _connected_cases(session, {hit.case_a_id, hit.case_b_id})
+    guns = set(session.scalars(select(Exhibit.firearm_id).where(
+        Exhibit.case_id.in_(series), Exhibit.kind == ExhibitKind.test_fire, Exhibit.firearm_id.is_not(None))))
+    guns |= set(session.scalars(select(FirearmCaseLink.firearm_id).where(FirearmCaseLink.case_id.in_(series))))
+    made = []
+    for fid in sorted(guns):
+        firearm = session.get(Firearm, fid)
+        linked = set(session.scalars(select(FirearmCaseLink.case_id).where(FirearmCaseLink.firearm_id == fid)))
+        for cid in sorted(series - linked - {firearm.case_id}):
+            link = FirearmCaseLink(firearm_id=fid, case_id=cid, hit_id=hit.id)
+            session.add(link)
+            session.flush()
+            audit.record(session, user, "link", "firearm", fid, case_id=cid, hit_id=hit.id)
+            made.append(link)
+    return made
+
+
+def firearms_of_hit(session: Session, hit: Hit) -> list[Firearm]:
+    ids = set(session.scalars(select(FirearmCaseLink.firearm_id).where(FirearmCaseLink.hit_id == hit.id)))
+    ids |= set(session.scalars(select(FirearmCaseLink.firearm_id).where(
+        FirearmCaseLink.case_id.in_([hit.case_a_id, hit.case_b_id]))))
+    return [session.get(Firearm, i) for i in sorted(ids)]
+
+

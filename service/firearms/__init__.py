@@ -1,0 +1,1 @@
+"""Firearm registry logic: serial numbers, life cycle, destruction, test-fire links."""
