@@ -1,4 +1,4 @@
-"""Commands: serve (the Focal Point service) and audit-verify (check the audit chain)."""
+"""Commands: ``serve`` (the Focal Point service) and ``audit-verify`` (check the audit chain)."""
 
 from __future__ import annotations
 
