@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ballistics_core import ALGORITHM_VERSION, __version__
 from fastapi.responses import RedirectResponse
 
+from service.api.errors import install_error_handlers
 from service.api.main import api_router
 from service.web import router as web_router
 from service.core.config import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    install_error_handlers(app)
     app.include_router(api_router, prefix="/api")
     app.include_router(web_router)
 

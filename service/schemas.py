@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.api.types import BodyId, JsonBool, JsonDate, JsonFloat, JsonInt, OptionalBodyId
 
 from service.models import (
     DisclosureStatus,
@@ -23,6 +25,55 @@ class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+def _nul_free(value: Any, where: str) -> None:
+    """PostgreSQL text cannot hold NUL: refuse it by name instead of failing in the driver."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where or 'value'}: NUL characters are not allowed")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _nul_free(k, where)
+            _nul_free(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _nul_free(v, f"{where}[{i}]")
+
+
+class Input(BaseModel):
+    """A request body: no NUL characters anywhere in it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _nul_free(data, "")
+        return data
+
+
+def _without_defaults(schema: dict[str, Any], cls: type) -> None:
+    # A field left out of a patch has no default value: it means "unchanged".
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class Patch(Input):
+    """A partial update: a field left out is unchanged; a field sent as null is refused
+    (422 naming it) unless the column may be empty. ``model_dump(exclude_unset=True)``
+    gives the changes."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
+    #: Fields that may be set to null.
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None and k in cls.model_fields and k not in cls.nullable)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)}: may not be null (leave the field out to keep it unchanged)")
+        return data
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
@@ -32,10 +83,10 @@ class Token(BaseModel):
 # --- jurisdictions, agencies, users -------------------------------------------------
 
 
-class JurisdictionCreate(BaseModel):
+class JurisdictionCreate(Input):
     code: str = Field(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
-    is_partner: bool = False
+    is_partner: JsonBool = False
 
 
 class JurisdictionPublic(Public):
@@ -45,10 +96,10 @@ class JurisdictionPublic(Public):
     is_partner: bool
 
 
-class AgencyCreate(BaseModel):
-    jurisdiction_id: int
+class AgencyCreate(Input):
+    jurisdiction_id: BodyId
     name: str = Field(min_length=1, max_length=200)
-    kind: str = "police"
+    kind: str = Field(default="police", min_length=1, max_length=40)
 
 
 class AgencyPublic(Public):
@@ -58,20 +109,20 @@ class AgencyPublic(Public):
     kind: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     username: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=12, max_length=200)
-    full_name: str = ""
+    full_name: str = Field(default="", max_length=200)
     role: Role
-    jurisdiction_id: int
-    agency_id: int | None = None
+    jurisdiction_id: BodyId
+    agency_id: OptionalBodyId = None
 
 
-class UserUpdate(BaseModel):
-    full_name: str | None = None
-    password: str | None = Field(default=None, min_length=12, max_length=200)
-    role: Role | None = None
-    is_active: bool | None = None
+class UserUpdate(Patch):
+    full_name: str = Field(default=None, max_length=200)
+    password: str = Field(default=None, min_length=12, max_length=200)
+    role: Role = None
+    is_active: JsonBool = None
 
 
 class UserPublic(Public):
@@ -108,15 +159,15 @@ class HitPublic(BaseModel):
     cases: list[CaseRef]
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(Input):
     reference: str = Field(min_length=1, max_length=80)
     title: str = Field(default="", max_length=300)
-    agency_id: int | None = None
+    agency_id: OptionalBodyId = None
 
 
-class CaseUpdate(BaseModel):
-    title: str | None = Field(default=None, max_length=300)
-    status: Literal["open", "closed"] | None = None
+class CaseUpdate(Patch):
+    title: str = Field(default=None, max_length=300)
+    status: Literal["open", "closed"] = None
 
 
 class CasePublic(Public):
@@ -134,13 +185,13 @@ class CaseDetail(CasePublic):
     hits: list[HitPublic] = []
 
 
-class EventCreate(BaseModel):
+class EventCreate(Input):
     kind: EventKind
-    date_from: date
-    date_to: date | None = None
+    date_from: JsonDate
+    date_to: JsonDate | None = None
     location: str = Field(default="", max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: JsonFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: JsonFloat | None = Field(default=None, ge=-180, le=180)
     location_precision: LocationPrecision = LocationPrecision.unknown
     notes: str = ""
 
@@ -164,10 +215,10 @@ class EventPublic(Public):
     notes: str
 
 
-class ExhibitCreate(BaseModel):
+class ExhibitCreate(Input):
     kind: ExhibitKind
     lab_number: str = Field(min_length=1, max_length=80)
-    event_id: int | None = None
+    event_id: OptionalBodyId = None
     description: str = Field(default="", max_length=500)
     calibre: str = Field(default="", max_length=40)
     firearm: str = Field(default="", max_length=200)
@@ -185,10 +236,10 @@ class ExhibitPublic(Public):
     created_at: datetime
 
 
-class CustodyCreate(BaseModel):
+class CustodyCreate(Input):
     action: Literal["received", "transferred", "examined", "scanned", "stored", "returned", "destroyed"]
-    from_party: str = ""
-    to_party: str = ""
+    from_party: str = Field(default="", max_length=200)
+    to_party: str = Field(default="", max_length=200)
     notes: str = ""
 
 
@@ -219,18 +270,18 @@ class ScanPublic(Public):
     uploaded_at: datetime
 
 
-class RunScope(BaseModel):
+class RunScope(Input):
     """Which stored signatures a run compares against."""
 
     jurisdiction: str | None = Field(default=None, description="only this jurisdiction's exhibits")
     calibre: str | None = None
-    date_from: date | None = Field(default=None, description="exhibits whose event is on or after this day")
-    date_to: date | None = None
-    exclude_same_case: bool = False
-    top_k: int | None = Field(default=None, ge=1, le=100)
+    date_from: JsonDate | None = Field(default=None, description="exhibits whose event is on or after this day")
+    date_to: JsonDate | None = None
+    exclude_same_case: JsonBool = False
+    top_k: JsonInt | None = Field(default=None, ge=1, le=100)
 
 
-class RunCreate(BaseModel):
+class RunCreate(Input):
     scope: RunScope = RunScope()
 
 
@@ -285,7 +336,7 @@ class PartnerRunResult(BaseModel):
     candidates: list[PartnerCandidate]
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Input):
     decision: ReviewDecision
     notes: str = ""
 
@@ -302,14 +353,14 @@ class ReviewPublic(Public):
 # --- leads, hits, disclosures, audit --------------------------------------------------
 
 
-class LeadCreate(BaseModel):
-    candidate_id: int
+class LeadCreate(Input):
+    candidate_id: BodyId
     notes: str = ""
 
 
-class LeadTransition(BaseModel):
+class LeadTransition(Input):
     to: LeadState
-    review_id: int | None = None
+    review_id: OptionalBodyId = None
     notes: str = ""
 
 
@@ -326,12 +377,12 @@ class LeadPublic(BaseModel):
     hit_id: int | None = None
 
 
-class DisclosureCreate(BaseModel):
-    hit_id: int
+class DisclosureCreate(Input):
+    hit_id: BodyId
     justification: str = Field(min_length=1)
 
 
-class DisclosureDecision(BaseModel):
+class DisclosureDecision(Input):
     reason: str = ""
 
 

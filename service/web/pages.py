@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from ballistics_core.errors import BallisticsError
 from service import audit
+from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import leads as leads_api
 from service.api.routes import login as login_api
@@ -195,7 +196,7 @@ def _latest_reviews(session, candidate_ids: list[int]) -> dict[int, Review]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: int, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
+def run_page(run_id: DbId, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "runs:read")
         run = runs_api.read_run(run_id, session, viewer.user)
@@ -246,7 +247,7 @@ def _candidate_context(session, settings, viewer: Viewer, candidate_id: int):
 
 @router.get("/candidates/{candidate_id}", response_class=HTMLResponse)
 def candidate_page(
-    candidate_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    candidate_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     review: int | None = None, lead: int | None = None, lead_error: str | None = None,
 ) -> HTMLResponse:
     try:
@@ -283,7 +284,7 @@ def candidate_page(
 
 @router.get("/candidates/{candidate_id}/figures/{name}.png")
 def candidate_figure(
-    candidate_id: int, name: str, request: Request, session: SessionDep, viewer: ViewerDep
+    candidate_id: DbId, name: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     if name not in FIGURE_NAMES:
         raise HTTPException(404, detail="no such figure")
@@ -298,7 +299,7 @@ def candidate_figure(
 
 @router.post("/candidates/{candidate_id}/reviews")
 def record_decision(
-    candidate_id: int,
+    candidate_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -337,7 +338,7 @@ def record_decision(
 
 @router.post("/candidates/{candidate_id}/report")
 def export_report(
-    candidate_id: int,
+    candidate_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

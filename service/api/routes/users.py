@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import Admin, SessionDep
 from service.core.security import hash_password
 from service.models import Agency, Jurisdiction, User
@@ -23,7 +24,7 @@ def list_users(session: SessionDep, admin: Admin) -> list[User]:
     return list(users)
 
 
-@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED, responses=errors(409, 422))
 def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
     if session.get(Jurisdiction, body.jurisdiction_id) is None:
         raise HTTPException(422, detail="unknown jurisdiction")
@@ -50,12 +51,21 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
     return user
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
+@router.api_route("/me", methods=["PATCH", "POST", "PUT", "DELETE"], include_in_schema=False)
+def me_is_read_only() -> None:
+    # Without this, PATCH /users/me would reach /users/{user_id} and fail to parse "me".
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, detail="Method Not Allowed")
+
+
+@router.patch("/{user_id}", response_model=UserPublic, responses=errors(404, 409))
+def update_user(user_id: DbId, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(404, detail="user not found")
     changes = body.model_dump(exclude_unset=True)
+    if user.id == admin.id and (changes.get("is_active") is False or changes.get("role", user.role) != user.role):
+        # The last administrator could otherwise lock everyone out of user management.
+        raise HTTPException(409, detail="administrators cannot deactivate or demote themselves")
     if "password" in changes:
         user.hashed_password = hash_password(changes.pop("password"))
         changes["password"] = "changed"
