@@ -23,6 +23,9 @@ from service.core.db import make_engine, make_session_factory
 from service.engine import Engine
 from service.jobs import JobRunner
 from service.migrations.runner import upgrade_head
+from service.ops.context import RequestContextMiddleware
+from service.ops.metrics import make_registry
+from service.ops.routes import router as ops_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = Engine(settings.store_dir)
         jobs = JobRunner(session_factory, engine, workers=settings.job_workers, top_k=settings.run_top_k)
         app.state.db, app.state.session_factory, app.state.engine, app.state.jobs = db, session_factory, engine, jobs
+        app.state.metrics_registry = make_registry(session_factory)
         if settings.demo:
             from service.demo import print_logins, seed
 
@@ -66,13 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api")
     app.include_router(web_router)
+    app.include_router(ops_router)
+    # Outermost: every response, errors included, carries the request id and headers.
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/review/runs", status_code=303)
-
-    @app.get("/health", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

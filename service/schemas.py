@@ -77,7 +77,14 @@ class Patch(Input):
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+    #: Seconds the access token lives; renew it with the refresh token before then.
+    expires_in: int
+    refresh_token: str
     scopes: list[str]
+
+
+class RefreshRequest(Input):
+    refresh_token: str = Field(min_length=1, max_length=200)
 
 
 # --- jurisdictions, agencies, users -------------------------------------------------

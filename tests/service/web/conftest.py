@@ -8,6 +8,8 @@ database and signature store.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import httpx
@@ -69,4 +71,7 @@ def page_client(world: ReviewWorld, username: str | None = None) -> httpx.Client
         r = c.post("/review/login", data={"username": username, "password": world.svc.passwords[username],
                                           "next": "/review/runs"})
         assert r.status_code == 303, r.text
+        # The form token every signed-in page puts in its forms (CSRF).
+        page = c.get("/review/runs")
+        c.csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text).group(1)
     return c
