@@ -50,7 +50,12 @@ CONFIG = SchemathesisConfig.from_dict(
 # operations at collection); nothing touches a database or a file until the fixture
 # below starts the lifespan. Each xdist worker has its own app and folder.
 FUZZ_ROOT = Path(tempfile.gettempdir()) / f"ballistics-fuzz-{uuid.uuid4().hex[:12]}"
-SETTINGS = make_settings(f"sqlite:///{FUZZ_ROOT / 'fuzz.db'}", FUZZ_ROOT, job_workers=1)
+# Tokens outlive the run (it may be slow on a busy machine), and the fuzzed sign-ins
+# do not throttle the test's own address (throttling has its own tests, test_signin.py).
+SETTINGS = make_settings(
+    f"sqlite:///{FUZZ_ROOT / 'fuzz.db'}", FUZZ_ROOT, job_workers=1, access_token_minutes=240,
+    login_max_failures_per_address=10**6,
+)
 APP = create_app(SETTINGS)
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=CONFIG)
 # Requests go to the app in process (schemathesis' ASGI transport), never a network.
@@ -90,7 +95,13 @@ def _fuzz_as(role: str):
             # The accounts the fuzzer signs in with are not its targets: deactivating or
             # re-passwording one would turn the rest of that role's run into 401s.
             case.path_parameters["user_id"] = fuzz_service.spare_user_id
-        case.call_and_validate(headers=fuzz_service.as_(username))
+        headers = fuzz_service.as_(username)
+        if case.operation.path == "/api/logout":
+            # Signing out ends the session: do it with a session of its own.
+            r = fuzz_service.client.post(
+                "/api/login/access-token", data={"username": username, "password": fuzz_service.passwords[username]})
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        case.call_and_validate(headers=headers)
 
     test.__name__ = test.__qualname__ = f"test_api_under_fuzzing_as_{role}"
     return schema.parametrize()(test)
