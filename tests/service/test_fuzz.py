@@ -28,7 +28,7 @@ from service.main import create_app
 from tests.service.conftest import SAMPLE, Service, make_settings
 
 FUZZ_ROLES = ["examiner", "analyst", "lab_submitter", "admin"]
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
 SEED = 20261201
 
 CONFIG = SchemathesisConfig.from_dict(
