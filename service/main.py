@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ballistics_core import ALGORITHM_VERSION, __version__
 from fastapi.responses import RedirectResponse
 
+from service.api.errors import install_error_handlers
 from service.api.main import api_router
 from service.web import router as web_router
 from service.core.config import Settings
@@ -22,6 +23,9 @@ from service.core.db import make_engine, make_session_factory
 from service.engine import Engine
 from service.jobs import JobRunner
 from service.migrations.runner import upgrade_head
+from service.ops.context import RequestContextMiddleware
+from service.ops.metrics import make_registry
+from service.ops.routes import router as ops_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = Engine(settings.store_dir)
         jobs = JobRunner(session_factory, engine, workers=settings.job_workers, top_k=settings.run_top_k)
         app.state.db, app.state.session_factory, app.state.engine, app.state.jobs = db, session_factory, engine, jobs
+        app.state.metrics_registry = make_registry(session_factory)
         if settings.demo:
             from service.demo import print_logins, seed
 
@@ -62,15 +67,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    install_error_handlers(app)
     app.include_router(api_router, prefix="/api")
     app.include_router(web_router)
+    app.include_router(ops_router)
+    # Outermost: every response, errors included, carries the request id and headers.
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/review/runs", status_code=303)
-
-    @app.get("/health", include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

@@ -12,11 +12,24 @@ SHARED_DATA = Path(os.environ.get("BALLISTICS_SHARED_DATA", REPO.parent / "share
 SAMPLE_DATA = REPO / "sample_data"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing(reason: str) -> None:
+    """Skip a test whose data or tool is absent, except under CI (``CI=true``), where a
+    missing input is a failure: a green CI run must not hide tests that never ran."""
+    if in_ci():
+        pytest.fail(f"required under CI but missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` beside the checkout; tests that need it skip where it is absent."""
+    """``../shared/data`` beside the checkout; tests that need it skip where it is absent
+    (and fail under CI)."""
     if not (SHARED_DATA / "ground_truth.csv").is_file():
-        pytest.skip(f"real reference scans not found at {SHARED_DATA} (set BALLISTICS_SHARED_DATA)")
+        missing(f"real reference scans not found at {SHARED_DATA} (set BALLISTICS_SHARED_DATA)")
     return SHARED_DATA
 
 

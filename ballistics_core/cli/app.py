@@ -1,7 +1,9 @@
-"""Entry point of the ``ballistics`` command.
+"""The engine's commands of the ``ballistics`` command.
 
 Each ``cmd_*`` module adds its commands to ``app``; the command names and their
-output columns are a stable contract documented in the README.
+output columns are a stable contract documented in the README. The service's
+commands (``serve``, ``audit-verify``, ``report``) are added by :mod:`service.cli`,
+which is the installed entry point: the engine never imports the service.
 """
 
 from __future__ import annotations
@@ -19,16 +21,12 @@ from ballistics_core.cli import (  # noqa: E402
     cmd_compare,
     cmd_demo,
     cmd_preprocess,
-    cmd_registry,
-    cmd_report,
     cmd_scan,
-    cmd_serve,
     cmd_store,
     cmd_validate,
 )
 
-for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo, cmd_validate,
-                cmd_registry):
+for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_demo, cmd_validate):
     _module.register(app)
 
 

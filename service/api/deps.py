@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.core.config import Settings
 from service.core.security import decode_access_token, oauth2_scheme
+from service.crud.signin import session_alive
 from service.models import User
 
 
@@ -45,7 +46,7 @@ def get_current_user(
     except (jwt.PyJWTError, KeyError, ValueError):
         raise unauthorised from None
     user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not session_alive(session, payload.get("sid"), user.id):
         raise unauthorised
     # End the read transaction now: on SQLite every transaction holds the write lock,
     # and a route may do seconds of computing before it next touches the database.
@@ -62,6 +63,14 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Security(get_current_user)]
+
+
+def get_session_id(token: TokenDep, settings: SettingsDep) -> int:
+    """The session the caller's (already validated) access token belongs to."""
+    return int(decode_access_token(token, secret=settings.secret, algorithm=settings.jwt_algorithm)["sid"])
+
+
+SessionIdDep = Annotated[int, Depends(get_session_id)]
 
 
 def scoped(*scopes: str):

@@ -25,7 +25,18 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("var/uploads")
     jwt_secret: SecretStr | None = None
     jwt_algorithm: str = "HS256"
-    access_token_minutes: int = 60
+    # Access tokens are short-lived; a refresh token (revocable, stored hashed) renews them.
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    # Sign-in throttling: this many failures within the window lock the account (until an
+    # administrator lifts it, or the lockout passes) or throttle the address.
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    lockout_minutes: int = 30
+    log_level: str = "INFO"
+    # One JSON object per log line (with the request id); off for a human at a terminal.
+    log_json: bool = True
     demo: bool = False
     # Correlation runs are CPU-bound; more workers than cores only adds contention.
     job_workers: int = 2

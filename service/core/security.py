@@ -88,11 +88,13 @@ def verify_password(password: str, hashed: str | None) -> bool:
 
 
 def create_access_token(
-    *, user_id: int, scopes: list[str], secret: str, algorithm: str, minutes: int
+    *, user_id: int, scopes: list[str], session_id: int, secret: str, algorithm: str, minutes: int
 ) -> str:
+    """A short-lived JWT; ``sid`` names the session (refresh token) it dies with."""
     now = datetime.now(timezone.utc)
     payload: dict[str, Any] = {
         "sub": str(user_id),
+        "sid": session_id,
         "scopes": scopes,
         "iat": now,
         "exp": now + timedelta(minutes=minutes),
@@ -102,4 +104,4 @@ def create_access_token(
 
 def decode_access_token(token: str, *, secret: str, algorithm: str) -> dict[str, Any]:
     """Raises ``jwt.PyJWTError`` for anything forged, expired or malformed."""
-    return jwt.decode(token, secret, algorithms=[algorithm], options={"require": ["sub", "exp"]})
+    return jwt.decode(token, secret, algorithms=[algorithm], options={"require": ["sub", "sid", "exp"]})

@@ -6,14 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import audit
+from service.core.passwords import password_problem
 from service.core.security import hash_password
 from service.models import Jurisdiction, Role, User
 
 
 def create_admin(session: Session, *, username: str, password: str, jurisdiction_code: str, jurisdiction_name: str = "") -> User:
     """Create an admin (and their jurisdiction if it is new); commits."""
-    if len(password) < 12:
-        raise ValueError("the admin password must have at least 12 characters")
+    if problem := password_problem(password, username):
+        raise ValueError(problem)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))

@@ -51,7 +51,7 @@ def ingest_upload(
     region: str,
 ) -> tuple[ScanRecord, CorrelationRun]:
     if not data:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="the uploaded file is empty")
+        raise HTTPException(422, detail="the uploaded file is empty")
     sha = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(ScanRecord.id).where(ScanRecord.sha256 == sha))
     session.commit()  # release the database while reading and signing

@@ -18,7 +18,7 @@ import networkx as nx
 
 from service.intel.data import CaseLoad, EventRow
 from service.intel.scope import Scope
-from service.intel.timeline import coarsen
+from service.intel.places import coarsen
 from service.models import ExhibitKind, LeadState
 
 # Links that make two cases one series; event nodes and open leads never do.

@@ -2,7 +2,7 @@
 
 Events of cases the caller does not see in detail keep their date, kind and
 jurisdiction, but lose their place name and notes, and their coordinates are
-coarsened to city level (:func:`coarsen`), so a partner learns where a gun was
+coarsened to city level (:func:`service.intel.places.coarsen`), so a partner learns where a gun was
 used without learning the scene.
 """
 
@@ -13,23 +13,10 @@ from datetime import date
 from typing import Any
 
 from service.intel.data import CaseLoad
+from service.intel.graph import series_case_sets
+from service.intel.places import coarsen
 from service.intel.scope import Scope
 from service.models import ExhibitKind
-
-# 0.1 degree is about 11 km of latitude: a town, not a street.
-COARSE_DEGREES = 0.1
-_FINER_THAN_CITY = {"exact", "street", "district"}
-
-
-def coarsen(lat: float | None, lon: float | None, precision: str, *, step: float = COARSE_DEGREES):
-    """Coordinates rounded to ``step`` degrees and the precision they then have."""
-    if lat is None or lon is None:
-        return None, None, precision
-    ndigits = max(0, len(f"{step:.10f}".rstrip("0").split(".")[1]))
-    lat_c = round(round(lat / step) * step, ndigits)
-    lon_c = round(round(lon / step) * step, ndigits)
-    return lat_c, lon_c, ("city" if precision in _FINER_THAN_CITY else precision)
-
 
 class SubjectNotFound(LookupError):
     """No case, series or firearm of that name is visible to the caller."""
@@ -106,8 +93,6 @@ def gun_timeline(
 ) -> Timeline:
     """Every event of the series holding the given case, series key or seized firearm."""
     if series_sets is None:
-        from service.intel.graph import series_case_sets
-
         series_sets = series_case_sets(data)
     cases, key, subject = _case_set(data, scope, series_sets, case_id=case_id, series_key=series_key, firearm=firearm)
     rows = []

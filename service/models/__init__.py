@@ -17,7 +17,7 @@ re-exported here. A newcomer finds a table by its family:
 """
 
 from service.models.base import UTCDateTime, str_enum, utcnow
-from service.models.accounts import Agency, Jurisdiction, Role, User
+from service.models.accounts import Agency, Jurisdiction, LoginFailure, RefreshToken, Role, User
 from service.models.cases import Case, CustodyEvent, Event, EventKind, Exhibit, ExhibitKind, LocationPrecision
 from service.models.matching import Candidate, CorrelationRun, Review, ReviewDecision, RunStatus, ScanRecord
 from service.models.leads import Disclosure, DisclosureStatus, Hit, Lead, LeadState
@@ -34,7 +34,7 @@ from service.models.people import PERSONAL_FIELDS, PartyKind, PartyRole, Person,
 __all__ = [
     "Agency", "AuditEntry", "AuditHead", "Candidate", "Case", "CorrelationRun", "CustodyEvent", "Disclosure",
     "DisclosureStatus", "Event", "EventKind", "Exhibit", "ExhibitKind", "Hit", "Jurisdiction", "Lead", "LeadState",
-    "LocationPrecision", "Review", "ReviewDecision", "Role", "RunStatus", "ScanRecord", "User", "UTCDateTime",
+    "LocationPrecision", "LoginFailure", "RefreshToken", "Review", "ReviewDecision", "Role", "RunStatus", "ScanRecord", "User", "UTCDateTime",
     "str_enum", "utcnow",
     "DestructionRequest", "DestructionState", "Firearm", "FirearmAcquisition", "FirearmCaseLink", "FirearmEvent",
     "FirearmPhoto", "FirearmRevision", "FirearmStatus", "FirearmType",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -56,5 +56,39 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Failed sign-ins before this moment no longer count (a success, or an admin's unlock).
+    failures_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
+
+
+class RefreshToken(Base):
+    """One signed-in session: its refresh token (SHA-256 only), rotated at each refresh.
+
+    Access tokens name their session (claim ``sid``); revoking the session (sign-out,
+    password change, deactivation) makes them and the refresh token useless at once.
+    """
+
+    __tablename__ = "refresh_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token this one replaced: presenting it again means it was stolen.
+    previous_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str] = mapped_column(String(40), default="")
+
+
+class LoginFailure(Base):
+    """A refused sign-in, counted per username and per address for throttling."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -5,9 +5,10 @@ accounts, cases, matching, leads, audit, firearms, tracing, people).
 Every schema is re-exported here, so ``from service.schemas import CasePublic`` works.
 """
 
-from service.schemas.base import Public
+from service.schemas.base import Input, Patch, Public
 from service.schemas.accounts import (
-    AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, Token, UserCreate, UserPublic, UserUpdate,
+    AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, RefreshRequest, Token, UserCreate, UserPublic,
+    UserUpdate,
 )
 from service.schemas.cases import (
     CaseCreate, CaseDetail, CasePublic, CaseRef, CaseUpdate, CustodyCreate, CustodyPublic, EventCreate, EventPublic,
@@ -40,7 +41,7 @@ __all__ = [
     "DisclosurePublic", "EventCreate", "EventPublic", "ExhibitCreate", "ExhibitPublic", "HitPublic",
     "JurisdictionCreate", "JurisdictionPublic", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
     "PartnerRunResult", "Public", "ReviewCreate", "ReviewPublic", "RunCreate", "RunPublic", "RunScope", "ScanPublic",
-    "Token", "Turnaround", "UrgencyUpdate", "UserCreate", "UserPublic", "UserUpdate",
+    "RefreshRequest", "Token", "Turnaround", "UrgencyUpdate", "UserCreate", "UserPublic", "UserUpdate",
     "DestructionCreate", "DestructionDecision", "DestructionPublic", "FirearmCreate", "FirearmEventCreate",
     "FirearmEventPublic", "FirearmLinkPublic", "FirearmPhotoPublic", "FirearmPublic", "FirearmRevisionPublic",
     "FirearmUpdate", "SerialMatch", "SerialSearchResult",

@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from service.models import EventKind, ExhibitKind, LocationPrecision
-from service.schemas.base import Public
+from service.api.types import JsonDate, JsonFloat, OptionalBodyId
+from service.schemas.base import Input, Patch, Public
 
 
 class CaseRef(BaseModel):
@@ -32,15 +33,15 @@ class HitPublic(BaseModel):
     cases: list[CaseRef]
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(Input):
     reference: str = Field(min_length=1, max_length=80)
     title: str = Field(default="", max_length=300)
-    agency_id: int | None = None
+    agency_id: OptionalBodyId = None
 
 
-class CaseUpdate(BaseModel):
-    title: str | None = Field(default=None, max_length=300)
-    status: Literal["open", "closed"] | None = None
+class CaseUpdate(Patch):
+    title: str = Field(default=None, max_length=300)
+    status: Literal["open", "closed"] = None
 
 
 class CasePublic(Public):
@@ -58,13 +59,13 @@ class CaseDetail(CasePublic):
     hits: list[HitPublic] = []
 
 
-class EventCreate(BaseModel):
+class EventCreate(Input):
     kind: EventKind
-    date_from: date
-    date_to: date | None = None
+    date_from: JsonDate
+    date_to: JsonDate | None = None
     location: str = Field(default="", max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: JsonFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: JsonFloat | None = Field(default=None, ge=-180, le=180)
     location_precision: LocationPrecision = LocationPrecision.unknown
     notes: str = ""
 
@@ -88,10 +89,10 @@ class EventPublic(Public):
     notes: str
 
 
-class ExhibitCreate(BaseModel):
+class ExhibitCreate(Input):
     kind: ExhibitKind
     lab_number: str = Field(min_length=1, max_length=80)
-    event_id: int | None = None
+    event_id: OptionalBodyId = None
     description: str = Field(default="", max_length=500)
     calibre: str = Field(default="", max_length=40)
     headstamp: str = Field(default="", max_length=120, description="ammunition: the stamp on the case head")
@@ -117,10 +118,10 @@ class ExhibitPublic(Public):
     created_at: datetime
 
 
-class CustodyCreate(BaseModel):
+class CustodyCreate(Input):
     action: Literal["received", "transferred", "examined", "scanned", "stored", "returned", "destroyed"]
-    from_party: str = ""
-    to_party: str = ""
+    from_party: str = Field(default="", max_length=200)
+    to_party: str = Field(default="", max_length=200)
     notes: str = ""
 
 

@@ -10,14 +10,14 @@ from service.models import DisclosureStatus, LeadState
 from service.schemas.cases import CaseRef
 
 
-class LeadCreate(BaseModel):
-    candidate_id: int
+class LeadCreate(Input):
+    candidate_id: BodyId
     notes: str = ""
 
 
-class LeadTransition(BaseModel):
+class LeadTransition(Input):
     to: LeadState
-    review_id: int | None = None
+    review_id: OptionalBodyId = None
     notes: str = ""
 
 
@@ -34,12 +34,12 @@ class LeadPublic(BaseModel):
     hit_id: int | None = None
 
 
-class DisclosureCreate(BaseModel):
-    hit_id: int
+class DisclosureCreate(Input):
+    hit_id: BodyId
     justification: str = Field(min_length=1)
 
 
-class DisclosureDecision(BaseModel):
+class DisclosureDecision(Input):
     reason: str = ""
 
 

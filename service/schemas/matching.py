@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from service.models import ReviewDecision, RunStatus
-from service.schemas.base import Public
+from service.api.types import JsonBool, JsonDate, JsonInt
+from service.schemas.base import Input, Public
 from service.schemas.cases import CaseRef
 
 
@@ -25,18 +26,18 @@ class ScanPublic(Public):
     uploaded_at: datetime
 
 
-class RunScope(BaseModel):
+class RunScope(Input):
     """Which stored signatures a run compares against."""
 
     jurisdiction: str | None = Field(default=None, description="only this jurisdiction's exhibits")
     calibre: str | None = None
-    date_from: date | None = Field(default=None, description="exhibits whose event is on or after this day")
-    date_to: date | None = None
-    exclude_same_case: bool = False
-    top_k: int | None = Field(default=None, ge=1, le=100)
+    date_from: JsonDate | None = Field(default=None, description="exhibits whose event is on or after this day")
+    date_to: JsonDate | None = None
+    exclude_same_case: JsonBool = False
+    top_k: JsonInt | None = Field(default=None, ge=1, le=100)
 
 
-class RunCreate(BaseModel):
+class RunCreate(Input):
     scope: RunScope = RunScope()
 
 
@@ -92,7 +93,7 @@ class PartnerRunResult(BaseModel):
     candidates: list[PartnerCandidate]
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Input):
     decision: ReviewDecision
     notes: str = ""
 

@@ -1,7 +1,9 @@
-"""Who is looking at a page: the API's access token, carried in an HttpOnly cookie.
+"""Who is looking at a page: a signed-in session, its opaque token in an HttpOnly cookie.
 
-The login form obtains the token through the API's own password flow, so the same
-users, passwords, scopes and audit entries apply. The cookie is
+The login form signs in through the API's own password flow (same users, passwords,
+scopes, throttling, lockout and audit entries) and keeps the session's refresh token
+as the cookie; each page looks the session up by the token's SHA-256, so signing out,
+a password change or a deactivation ends the page session at once too. The cookie is
 HttpOnly (scripts cannot read it), SameSite=Strict (no other site can make the
 browser send it) and limited to the pages' path; the ``/api`` routes never read it
 and keep answering 401 to callers without an ``Authorization`` header.
@@ -9,16 +11,20 @@ and keep answering 401 to callers without an ``Authorization`` header.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import SecurityScopes
+from datetime import datetime, timezone
 
-from service.api.deps import SessionDep, SettingsDep, get_current_user
-from service.core.security import decode_access_token
-from service.models import User
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import select
+
+from service.api.deps import SessionDep
+from service.crud.signin import token_hash
+from service.models import RefreshToken, User
 
 COOKIE = "bfp_session"
 PREFIX = "/review"
@@ -33,6 +39,8 @@ class Viewer:
     user: User
     scopes: frozenset[str]
     jurisdiction: str = ""
+    session_id: int | None = None
+    csrf: str = ""
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes
@@ -56,18 +64,20 @@ def to_login(request: Request) -> HTTPException:
                          headers={"Location": f"{LOGIN}?next={quote(here, safe='')}"})
 
 
-def current_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
+def current_viewer(request: Request, session: SessionDep) -> Viewer:
     token = request.cookies.get(COOKIE)
-    if not token:
+    if not token or len(token) > 200:
         raise to_login(request)
-    try:
-        user = get_current_user(SecurityScopes([]), session, token, settings)
-    except HTTPException:
-        raise to_login(request) from None
-    payload = decode_access_token(token, secret=settings.secret, algorithm=settings.jwt_algorithm)
+    row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(token)))
+    user = session.get(User, row.user_id) if row is not None else None
+    if (row is None or row.revoked_at is not None or row.expires_at <= datetime.now(timezone.utc)
+            or user is None or not user.is_active):
+        session.commit()
+        raise to_login(request)
     code = user.jurisdiction.code
     session.commit()
-    return Viewer(user=user, scopes=frozenset(payload.get("scopes", [])), jurisdiction=code)
+    return Viewer(user=user, scopes=frozenset(row.scopes.split()), jurisdiction=code, session_id=row.id,
+                  csrf=csrf_token_for(token))
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
@@ -76,6 +86,19 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 def need(viewer: Viewer, scope: str) -> None:
     if not viewer.may(scope):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"your role ({viewer.user.role.value}) lacks {scope}")
+
+
+def csrf_token_for(cookie: str) -> str:
+    """The form token of a page session: derived from its cookie, which another site
+    can make the browser send (were SameSite to fail) but never read."""
+    return hashlib.sha256(b"csrf:" + cookie.encode()).hexdigest()
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    """Refuse a form post without this session's form token (CSRF)."""
+    cookie = request.cookies.get(COOKIE) or ""
+    if not cookie or not hmac.compare_digest(csrf_token_for(cookie), submitted or ""):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="form token missing or wrong: reload the page")
 
 
 def same_origin(request: Request) -> None:

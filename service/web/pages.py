@@ -21,18 +21,24 @@ from sqlalchemy import func, select
 
 from ballistics_core.errors import BallisticsError
 from service import audit
+from service.api.types import MAX_DB_ID, DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import leads as leads_api
 from service.api.routes import login as login_api
 from service.api.routes import reviews as reviews_api
 from service.api.routes import runs as runs_api
 from service.crud.access import own_candidate
-from service.models import Candidate, CorrelationRun, Lead, LeadState, Review, ReviewDecision, RunStatus
+from service.crud.signin import revoke_session, token_hash
+from service.models import (
+    Candidate, CorrelationRun, Lead, LeadState, RefreshToken, Review, ReviewDecision, RunStatus, User,
+)
 from service.reports.cache import ReviewMaterial, review_cache
 from service.reports.comparison_report import MEDIA_TYPES, RecordedReview, ReportContext, build_report
 from service.reports.pairs import compare_pair
 from service.schemas import CandidatePublic, LeadCreate, LeadTransition, ReviewCreate
-from service.web.auth import COOKIE, HOME, LOGIN, PREFIX, Viewer, ViewerDep, need, safe_next, same_origin
+from service.web.auth import (
+    COOKIE, HOME, LOGIN, PREFIX, Viewer, ViewerDep, check_csrf, need, safe_next, same_origin,
+)
 
 HERE = Path(__file__).resolve().parent
 STATIC = {"review.css": "text/css", "review.js": "text/javascript"}
@@ -73,7 +79,8 @@ _env.globals["prefix"] = PREFIX
 
 
 def render(template: str, *, status_code: int = 200, viewer: Viewer | None = None, **context) -> HTMLResponse:
-    html = _env.get_template(template).render(viewer=viewer, **context)
+    # Every form of a signed-in page carries the session's form token (CSRF).
+    html = _env.get_template(template).render(viewer=viewer, csrf=viewer.csrf if viewer else "", **context)
     # Pages hold case data: never cached by the browser or anything in between.
     return HTMLResponse(html, status_code=status_code, headers={
         "Cache-Control": "no-store",
@@ -129,24 +136,36 @@ def login_submit(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = HOME,
 ) -> Response:
+    # No session yet, so no form token: the Origin check and the SameSite cookie guard it.
     same_origin(request)
     form = OAuth2PasswordRequestForm(username=username, password=password, scope="")
     try:
-        token = login_api.login(form, session, settings)
-    except HTTPException:
-        return render("login.html", status_code=401, next=safe_next(next), username=username,
-                      error="Incorrect username or password.")
+        token = login_api.login(form, request, session, settings)
+    except HTTPException as exc:
+        message = {423: "This account is locked after repeated failed sign-ins; ask an administrator.",
+                   429: "Too many failed sign-ins from this address; try again later."}
+        return render("login.html", status_code=exc.status_code, next=safe_next(next), username=username,
+                      error=message.get(exc.status_code, "Incorrect username or password."))
     response = RedirectResponse(safe_next(next), status.HTTP_303_SEE_OTHER)
+    # The cookie holds the session's refresh token: opaque, revocable, looked up by hash.
     response.set_cookie(
-        COOKIE, token.access_token, max_age=settings.access_token_minutes * 60, path=PREFIX,
+        COOKIE, token.refresh_token, max_age=settings.refresh_token_days * 86400, path=PREFIX,
         httponly=True, samesite="strict", secure=request.url.scheme == "https",
     )
     return response
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, Form(max_length=200)] = "") -> RedirectResponse:
     same_origin(request)
+    check_csrf(request, csrf_token)
+    cookie = request.cookies.get(COOKIE)
+    if cookie and len(cookie) <= 200:
+        row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(cookie)))
+        if row is not None and row.revoked_at is None:
+            revoke_session(session, row.id, "signed out")
+            audit.record(session, session.get(User, row.user_id), "logout", "user", row.user_id, session_id=row.id)
+            session.commit()
     response = RedirectResponse(LOGIN, status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")
     return response
@@ -195,7 +214,7 @@ def _latest_reviews(session, candidate_ids: list[int]) -> dict[int, Review]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: int, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
+def run_page(run_id: DbId, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "runs:read")
         run = runs_api.read_run(run_id, session, viewer.user)
@@ -246,7 +265,7 @@ def _candidate_context(session, settings, viewer: Viewer, candidate_id: int):
 
 @router.get("/candidates/{candidate_id}", response_class=HTMLResponse)
 def candidate_page(
-    candidate_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    candidate_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     review: int | None = None, lead: int | None = None, lead_error: str | None = None,
 ) -> HTMLResponse:
     try:
@@ -283,7 +302,7 @@ def candidate_page(
 
 @router.get("/candidates/{candidate_id}/figures/{name}.png")
 def candidate_figure(
-    candidate_id: int, name: str, request: Request, session: SessionDep, viewer: ViewerDep
+    candidate_id: DbId, name: str, request: Request, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     if name not in FIGURE_NAMES:
         raise HTTPException(404, detail="no such figure")
@@ -298,7 +317,7 @@ def candidate_figure(
 
 @router.post("/candidates/{candidate_id}/reviews")
 def record_decision(
-    candidate_id: int,
+    candidate_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -306,10 +325,12 @@ def record_decision(
     decision: Annotated[ReviewDecision, Form()],
     notes: Annotated[str, Form(max_length=4000)] = "",
     propose_lead: Annotated[bool, Form()] = False,
-    confirm_lead: Annotated[int | None, Form()] = None,
+    confirm_lead: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
         same_origin(request)
+        check_csrf(request, csrf_token)
         need(viewer, "reviews:write")
         review = reviews_api.create_review(candidate_id, ReviewCreate(decision=decision, notes=notes.strip()),
                                            session, viewer.user)
@@ -337,12 +358,13 @@ def record_decision(
 
 @router.post("/candidates/{candidate_id}/report")
 def export_report(
-    candidate_id: int,
+    candidate_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     viewer: ViewerDep,
     format: Annotated[str, Form(pattern="^(pdf|png)$")] = "pdf",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     from service.intel.reports import Product
     from service.intel.scope import Scope, ScopeError
@@ -350,6 +372,7 @@ def export_report(
 
     try:
         same_origin(request)
+        check_csrf(request, csrf_token)
         cand, run, _, public = _candidate_context(session, settings, viewer, candidate_id)
         try:
             scope = Scope.for_user(session, settings, viewer.user)

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from service.core.config import Settings
 from service.crud.bootstrap import create_admin
 from service.main import create_app
+from tests.conftest import missing
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
@@ -251,7 +252,7 @@ def sqlite_service(sqlite_url, tmp_path):
 def sample_scans() -> list[Path]:
     files = sorted(SAMPLE.glob("*.x3p"))
     if len(files) < 3:
-        pytest.skip(f"sample scans missing in {SAMPLE}")
+        missing(f"sample scans missing in {SAMPLE}")
     return files
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from ballistics_core.cli.app import app as cli
+from service.cli import app as cli
 from service import audit
 from service.models import AuditEntry
 

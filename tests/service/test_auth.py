@@ -16,7 +16,8 @@ from service.models import User
 
 def _api_operations(app):
     for path, ops in app.openapi()["paths"].items():
-        if path.startswith("/api/") and path != "/api/login/access-token":
+        # Signing in and refreshing are how a caller gets credentials; everything else wants them.
+        if path.startswith("/api/") and path not in ("/api/login/access-token", "/api/login/refresh"):
             for method in ops:
                 yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from ballistics_core.cli.app import app as cli
+from service.cli import app as cli
 
 
 def test_serve_needs_a_secret_outside_demo_mode(monkeypatch):

@@ -39,7 +39,7 @@ def test_demo_seeds_logins_and_sample_cases(tmp_path, sample_scans, capsys):
 def test_a_demo_left_by_an_older_version_is_set_aside(tmp_path, monkeypatch):
     import json
 
-    from ballistics_core.cli.cmd_serve import _retire_stale_demo
+    from service.cli.serve import _retire_stale_demo
 
     monkeypatch.chdir(tmp_path)
     old = tmp_path / "var" / "demo"

@@ -9,7 +9,7 @@ from datetime import date
 def test_firearms_by_type_and_trafficking_routes(service, tmp_path):
     from typer.testing import CliRunner
 
-    from ballistics_core.cli.app import app as cli
+    from service.cli import app as cli
 
     svc = service
     svc.world()

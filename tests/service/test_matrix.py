@@ -41,6 +41,24 @@ def _unique() -> str:
     return f"M{next(_counter)}"
 
 
+def _audit_tip(svc) -> int:
+    from sqlalchemy import func, select
+
+    from service.models import AuditEntry
+
+    with svc.app.state.session_factory() as s:
+        return s.scalar(select(func.max(AuditEntry.seq))) or 0
+
+
+def _audit_since(svc, seq: int) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from service.models import AuditEntry
+
+    with svc.app.state.session_factory() as s:
+        return [(e.username, e.action) for e in s.scalars(select(AuditEntry).where(AuditEntry.seq > seq))]
+
+
 def _check(svc, method, path, roles, *, foreign, own_ok=None, body=None, files=None):
     """Call ``path`` as every user; ``foreign`` is what an allowed SOUTH/PARTNER user gets."""
     failures = []
@@ -51,7 +69,14 @@ def _check(svc, method, path, roles, *, foreign, own_ok=None, body=None, files=N
             kw["json"] = body() if callable(body) else body
         if files is not None:
             kw["files"] = files
-        r = svc.client.request(method, path, headers=svc.as_(user), **kw)
+        headers = svc.as_(user)
+        before = _audit_tip(svc)
+        r = svc.client.request(method, path, headers=headers, **kw)
+        if method != "GET" and 200 <= r.status_code < 300:
+            # Every state change that succeeded is in the audit trail, made by its caller.
+            written = _audit_since(svc, before)
+            if not any(u == user and a not in ("read", "login") for u, a in written):
+                failures.append(f"{method} {path} as {user}: {r.status_code} but no audit entry ({written})")
         if role not in roles:
             expected = {403}
         elif code == "NORTH":
@@ -114,7 +139,7 @@ def test_records_matrix(records_world):
         ("GET", "/api/jurisdictions", EVERYONE, {200}, None),
         ("GET", "/api/agencies", EVERYONE, {200}, None),
         ("GET", "/api/users", ADMINS, {200}, None),
-        ("POST", "/api/users", ADMINS, {201}, lambda: {"username": _unique().lower() + "x", "password": "p" * 12, "role": "investigator", "jurisdiction_id": ids["NORTH"]}),
+        ("POST", "/api/users", ADMINS, {201}, lambda: {"username": _unique().lower() + "x", "password": "matrix passphrase " + _unique(), "role": "investigator", "jurisdiction_id": ids["NORTH"]}),
         ("POST", "/api/jurisdictions", ADMINS, {201}, lambda: {"code": _unique(), "name": "x"}),
         ("POST", "/api/agencies", ADMINS, {201}, lambda: {"jurisdiction_id": ids["SOUTH"], "name": _unique()}),
         ("GET", "/api/cases", READERS, {200}, None),

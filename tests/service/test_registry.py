@@ -11,7 +11,7 @@ import hashlib
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from ballistics_core.cli.app import app as cli
+from service.cli import app as cli
 from service.models import AuditEntry, StolenAlert, StolenEntry, StolenImport
 
 HEADER = "make,model,calibre,serial,country,date_reported\n"

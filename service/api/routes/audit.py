@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from service import audit
 from service.api.deps import Auditor, SessionDep
+from service.api.types import AfterSeq
 from service.models import AuditEntry
 from service.schemas import AuditPublic, AuditVerify
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 def list_entries(
     session: SessionDep,
     user: Auditor,
-    after_seq: int = 0,
+    after_seq: AfterSeq = 0,
     limit: int = Query(default=200, ge=1, le=5000),
 ) -> list[AuditEntry]:
     """Entries made by users of the auditor's jurisdiction, oldest first."""

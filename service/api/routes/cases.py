@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, opaque_reference, own_case
 from service.models import Agency, Case, Hit
@@ -36,7 +37,7 @@ def list_cases(session: SessionDep, settings: SettingsDep, user: CaseReader) -> 
     return [_public(c, settings) for c in cases]
 
 
-@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, responses=errors(409, 422))
 def create_case(body: CaseCreate, session: SessionDep, settings: SettingsDep, user: CaseWriter) -> CasePublic:
     if body.agency_id is not None:
         agency = session.get(Agency, body.agency_id)
@@ -54,8 +55,8 @@ def create_case(body: CaseCreate, session: SessionDep, settings: SettingsDep, us
     return _public(case, settings)
 
 
-@router.get("/{case_id}", response_model=CaseDetail)
-def read_case(case_id: int, session: SessionDep, settings: SettingsDep, user: CaseReader) -> CaseDetail:
+@router.get("/{case_id}", response_model=CaseDetail, responses=errors(404))
+def read_case(case_id: DbId, session: SessionDep, settings: SettingsDep, user: CaseReader) -> CaseDetail:
     case = own_case(session, user, case_id)
     viewer = CaseViewer(session, settings, user)
     out = CaseDetail(**_public(case, settings).model_dump(), hits=case_hits(session, viewer, case))
@@ -64,9 +65,9 @@ def read_case(case_id: int, session: SessionDep, settings: SettingsDep, user: Ca
     return out
 
 
-@router.patch("/{case_id}", response_model=CasePublic)
+@router.patch("/{case_id}", response_model=CasePublic, responses=errors(404))
 def update_case(
-    case_id: int, body: CaseUpdate, session: SessionDep, settings: SettingsDep, user: CaseWriter
+    case_id: DbId, body: CaseUpdate, session: SessionDep, settings: SettingsDep, user: CaseWriter
 ) -> CasePublic:
     case = own_case(session, user, case_id)
     changes = body.model_dump(exclude_unset=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import or_, select
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import DisclosureApprover, DisclosureRequester, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, not_found, visible_hit
 from service.crud.leads import conflict
@@ -32,7 +33,7 @@ def _public(session, settings, user: User, d: Disclosure) -> DisclosurePublic:
     )
 
 
-@router.post("", response_model=DisclosurePublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=DisclosurePublic, status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
 def request_disclosure(
     body: DisclosureCreate, session: SessionDep, settings: SettingsDep, user: DisclosureRequester
 ) -> DisclosurePublic:
@@ -96,11 +97,11 @@ def _decide(disclosure_id: int, body: DisclosureDecision, session, settings, use
     return _public(session, settings, user, d)
 
 
-@router.post("/{disclosure_id}/approve", response_model=DisclosurePublic)
-def approve(disclosure_id: int, body: DisclosureDecision, session: SessionDep, settings: SettingsDep, user: DisclosureApprover) -> DisclosurePublic:
+@router.post("/{disclosure_id}/approve", response_model=DisclosurePublic, responses=errors(404, 409))
+def approve(disclosure_id: DbId, body: DisclosureDecision, session: SessionDep, settings: SettingsDep, user: DisclosureApprover) -> DisclosurePublic:
     return _decide(disclosure_id, body, session, settings, user, approve=True)
 
 
-@router.post("/{disclosure_id}/refuse", response_model=DisclosurePublic)
-def refuse(disclosure_id: int, body: DisclosureDecision, session: SessionDep, settings: SettingsDep, user: DisclosureApprover) -> DisclosurePublic:
+@router.post("/{disclosure_id}/refuse", response_model=DisclosurePublic, responses=errors(404, 409))
+def refuse(disclosure_id: DbId, body: DisclosureDecision, session: SessionDep, settings: SettingsDep, user: DisclosureApprover) -> DisclosurePublic:
     return _decide(disclosure_id, body, session, settings, user, approve=False)

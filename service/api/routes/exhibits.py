@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import own_case, own_exhibit
 from service.crud.firearms import exhibit_is_final, request_destruction
@@ -23,8 +24,8 @@ from service.schemas import (
 router = APIRouter(tags=["exhibits"])
 
 
-@router.get("/cases/{case_id}/exhibits", response_model=list[ExhibitPublic])
-def list_exhibits(case_id: int, session: SessionDep, user: CaseReader) -> list[Exhibit]:
+@router.get("/cases/{case_id}/exhibits", response_model=list[ExhibitPublic], responses=errors(404))
+def list_exhibits(case_id: DbId, session: SessionDep, user: CaseReader) -> list[Exhibit]:
     own_case(session, user, case_id)
     items = list(session.scalars(select(Exhibit).where(Exhibit.case_id == case_id).order_by(Exhibit.id)))
     audit.record(session, user, "read", "exhibits", case_id, ids=[e.id for e in items])
@@ -32,8 +33,8 @@ def list_exhibits(case_id: int, session: SessionDep, user: CaseReader) -> list[E
     return items
 
 
-@router.post("/cases/{case_id}/exhibits", response_model=ExhibitPublic, status_code=status.HTTP_201_CREATED)
-def create_exhibit(case_id: int, body: ExhibitCreate, session: SessionDep, user: CaseWriter) -> Exhibit:
+@router.post("/cases/{case_id}/exhibits", response_model=ExhibitPublic, status_code=status.HTTP_201_CREATED, responses=errors(404, 409, 422))
+def create_exhibit(case_id: DbId, body: ExhibitCreate, session: SessionDep, user: CaseWriter) -> Exhibit:
     own_case(session, user, case_id)
     if body.event_id is not None:
         event = session.get(Event, body.event_id)
@@ -58,16 +59,16 @@ def create_exhibit(case_id: int, body: ExhibitCreate, session: SessionDep, user:
     return exhibit
 
 
-@router.get("/exhibits/{exhibit_id}", response_model=ExhibitPublic)
-def read_exhibit(exhibit_id: int, session: SessionDep, user: CaseReader) -> Exhibit:
+@router.get("/exhibits/{exhibit_id}", response_model=ExhibitPublic, responses=errors(404))
+def read_exhibit(exhibit_id: DbId, session: SessionDep, user: CaseReader) -> Exhibit:
     exhibit = own_exhibit(session, user, exhibit_id)
     audit.record(session, user, "read", "exhibit", exhibit.id)
     session.commit()
     return exhibit
 
 
-@router.get("/exhibits/{exhibit_id}/custody", response_model=list[CustodyPublic])
-def list_custody(exhibit_id: int, session: SessionDep, user: CaseReader) -> list[CustodyEvent]:
+@router.get("/exhibits/{exhibit_id}/custody", response_model=list[CustodyPublic], responses=errors(404))
+def list_custody(exhibit_id: DbId, session: SessionDep, user: CaseReader) -> list[CustodyEvent]:
     own_exhibit(session, user, exhibit_id)
     items = list(
         session.scalars(select(CustodyEvent).where(CustodyEvent.exhibit_id == exhibit_id).order_by(CustodyEvent.id))
@@ -77,8 +78,9 @@ def list_custody(exhibit_id: int, session: SessionDep, user: CaseReader) -> list
     return items
 
 
-@router.post("/exhibits/{exhibit_id}/custody", response_model=CustodyPublic, status_code=status.HTTP_201_CREATED)
-def add_custody(exhibit_id: int, body: CustodyCreate, session: SessionDep, user: CaseWriter) -> CustodyEvent:
+@router.post("/exhibits/{exhibit_id}/custody", response_model=CustodyPublic, status_code=status.HTTP_201_CREATED,
+             responses=errors(404, 409))
+def add_custody(exhibit_id: DbId, body: CustodyCreate, session: SessionDep, user: CaseWriter) -> CustodyEvent:
     exhibit = own_exhibit(session, user, exhibit_id)
     if body.action == "destroyed":
         raise HTTPException(409, detail="destruction needs a second person's approval: "
@@ -93,8 +95,8 @@ def add_custody(exhibit_id: int, body: CustodyCreate, session: SessionDep, user:
     return item
 
 
-@router.get("/exhibits/{exhibit_id}/scans", response_model=list[ScanPublic])
-def list_scans(exhibit_id: int, session: SessionDep, user: CaseReader) -> list[ScanRecord]:
+@router.get("/exhibits/{exhibit_id}/scans", response_model=list[ScanPublic], responses=errors(404))
+def list_scans(exhibit_id: DbId, session: SessionDep, user: CaseReader) -> list[ScanRecord]:
     own_exhibit(session, user, exhibit_id)
     items = list(session.scalars(select(ScanRecord).where(ScanRecord.exhibit_id == exhibit_id).order_by(ScanRecord.id)))
     audit.record(session, user, "read", "scans", exhibit_id, ids=[s.id for s in items])

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import or_, select
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import HitReader, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, visible_hit
 from service.models import Case, Hit
@@ -25,8 +26,8 @@ def list_hits(session: SessionDep, settings: SettingsDep, user: HitReader) -> li
     return out
 
 
-@router.get("/{hit_id}", response_model=HitPublic)
-def read_hit(hit_id: int, session: SessionDep, settings: SettingsDep, user: HitReader) -> HitPublic:
+@router.get("/{hit_id}", response_model=HitPublic, responses=errors(404))
+def read_hit(hit_id: DbId, session: SessionDep, settings: SettingsDep, user: HitReader) -> HitPublic:
     hit = visible_hit(session, user, hit_id)
     out = CaseViewer(session, settings, user).hit(hit)
     audit.record(session, user, "read", "hit", hit.id)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service import audit
 from service.api.deps import Admin, CurrentUser, SessionDep
+from service.api.types import errors
 from service.models import Agency, Jurisdiction
 from service.schemas import AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic
 
@@ -20,7 +21,7 @@ def list_jurisdictions(session: SessionDep, user: CurrentUser) -> list[Jurisdict
     return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.id)))
 
 
-@router.post("/jurisdictions", response_model=JurisdictionPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/jurisdictions", response_model=JurisdictionPublic, status_code=status.HTTP_201_CREATED, responses=errors(409))
 def create_jurisdiction(body: JurisdictionCreate, session: SessionDep, admin: Admin) -> Jurisdiction:
     jur = Jurisdiction(**body.model_dump())
     session.add(jur)
@@ -39,7 +40,7 @@ def list_agencies(session: SessionDep, user: CurrentUser) -> list[Agency]:
     return list(session.scalars(select(Agency).where(Agency.jurisdiction_id == user.jurisdiction_id)))
 
 
-@router.post("/agencies", response_model=AgencyPublic, status_code=status.HTTP_201_CREATED)
+@router.post("/agencies", response_model=AgencyPublic, status_code=status.HTTP_201_CREATED, responses=errors(409, 422))
 def create_agency(body: AgencyCreate, session: SessionDep, admin: Admin) -> Agency:
     if session.get(Jurisdiction, body.jurisdiction_id) is None:
         raise HTTPException(422, detail="unknown jurisdiction")

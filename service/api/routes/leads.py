@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import or_, select
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import LeadReader, LeadWriter, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, own_candidate, visible_lead
 from service.crud.leads import conflict, hit_between, transition
@@ -31,7 +32,7 @@ def _public(session, viewer: CaseViewer, lead: Lead) -> LeadPublic:
     )
 
 
-@router.post("", response_model=LeadPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=LeadPublic, status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
 def propose_lead(body: LeadCreate, session: SessionDep, settings: SettingsDep, user: LeadWriter) -> LeadPublic:
     cand = own_candidate(session, user, body.candidate_id)
     if cand.scan is None:
@@ -60,8 +61,8 @@ def list_leads(session: SessionDep, settings: SettingsDep, user: LeadReader) -> 
     return out
 
 
-@router.get("/{lead_id}", response_model=LeadPublic)
-def read_lead(lead_id: int, session: SessionDep, settings: SettingsDep, user: LeadReader) -> LeadPublic:
+@router.get("/{lead_id}", response_model=LeadPublic, responses=errors(404))
+def read_lead(lead_id: DbId, session: SessionDep, settings: SettingsDep, user: LeadReader) -> LeadPublic:
     lead = visible_lead(session, user, lead_id)
     out = _public(session, CaseViewer(session, settings, user), lead)
     audit.record(session, user, "read", "lead", lead.id)
@@ -69,9 +70,9 @@ def read_lead(lead_id: int, session: SessionDep, settings: SettingsDep, user: Le
     return out
 
 
-@router.post("/{lead_id}/transition", response_model=LeadPublic)
+@router.post("/{lead_id}/transition", response_model=LeadPublic, responses=errors(404, 409))
 def transition_lead(
-    lead_id: int, body: LeadTransition, session: SessionDep, settings: SettingsDep, user: LeadWriter
+    lead_id: DbId, body: LeadTransition, session: SessionDep, settings: SettingsDep, user: LeadWriter
 ) -> LeadPublic:
     lead = visible_lead(session, user, lead_id)
     if session.get(Case, lead.source_case_id).jurisdiction_id != user.jurisdiction_id:

@@ -14,9 +14,10 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import HitReader, SessionDep, SettingsDep
 from service.intel.data import load_case_load
-from service.intel.reports import produce
+from service.intel.reports import FORMATS, produce
 from service.intel.scope import Scope, ScopeError
 from service.intel.store import (
     IntelReport,
@@ -28,8 +29,18 @@ from service.intel.store import (
     save_report,
 )
 from service.intel.timeline import SubjectNotFound
+from service.reports.comparison_report import MEDIA_TYPES
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+
+# A report downloads as whatever its format is: every media type a report can have.
+CONTENT_RESPONSE = {
+    "description": "The report's bytes, verified against its SHA-256 (header X-Content-SHA256)",
+    "content": {
+        media: {"schema": {}}
+        for media in sorted({m for kinds in FORMATS.values() for m in kinds.values()} | set(MEDIA_TYPES.values()))
+    },
+}
 
 
 class ReportRequest(BaseModel):
@@ -70,7 +81,7 @@ def _visible(session, scope: Scope, report_id: int) -> IntelReport:
     return report
 
 
-@router.post("", response_model=ReportPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=ReportPublic, status_code=status.HTTP_201_CREATED, responses=errors(404, 422))
 def create_report(body: ReportRequest, session: SessionDep, settings: SettingsDep, user: HitReader) -> IntelReport:
     scope = _scope(session, settings, user)
     data = load_case_load(session)
@@ -99,16 +110,16 @@ def list_own_reports(session: SessionDep, settings: SettingsDep, user: HitReader
     return reports
 
 
-@router.get("/{report_id}", response_model=ReportPublic)
-def read_report_record(report_id: int, session: SessionDep, settings: SettingsDep, user: HitReader) -> IntelReport:
+@router.get("/{report_id}", response_model=ReportPublic, responses=errors(404))
+def read_report_record(report_id: DbId, session: SessionDep, settings: SettingsDep, user: HitReader) -> IntelReport:
     report = _visible(session, _scope(session, settings, user), report_id)
     audit.record(session, user, "read", "report", report.id)
     session.commit()
     return report
 
 
-@router.get("/{report_id}/content")
-def download_report(report_id: int, session: SessionDep, settings: SettingsDep, user: HitReader) -> Response:
+@router.get("/{report_id}/content", responses={200: CONTENT_RESPONSE, **errors(404, 500)})
+def download_report(report_id: DbId, session: SessionDep, settings: SettingsDep, user: HitReader) -> Response:
     report = _visible(session, _scope(session, settings, user), report_id)
     try:
         content = read_report(reports_dir(settings), report)

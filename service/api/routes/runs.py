@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
 from service import audit
+from service.api.types import DbId, QueryDbId, errors
 from service.api.deps import RunReader, RunWriter, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, opaque_reference, own_run, own_scan, sees_only_hit_no_hit
 from service.jobs import queue_run
@@ -29,8 +30,8 @@ def is_hit(candidate: Candidate, threshold: float) -> bool:
     return candidate.log10_lr is not None and candidate.log10_lr >= threshold
 
 
-@router.post("/scans/{scan_id}/runs", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED)
-def start_run(scan_id: int, body: RunCreate, request: Request, session: SessionDep, user: RunWriter) -> CorrelationRun:
+@router.post("/scans/{scan_id}/runs", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED, responses=errors(404, 409))
+def start_run(scan_id: DbId, body: RunCreate, request: Request, session: SessionDep, user: RunWriter) -> CorrelationRun:
     scan = own_scan(session, user, scan_id)
     if not scan.signature_id:
         raise HTTPException(409, detail="this scan has no stored signature")
@@ -42,7 +43,7 @@ def start_run(scan_id: int, body: RunCreate, request: Request, session: SessionD
 
 
 @router.get("/runs", response_model=list[RunPublic])
-def list_runs(session: SessionDep, user: RunReader, scan_id: int | None = None) -> list[CorrelationRun]:
+def list_runs(session: SessionDep, user: RunReader, scan_id: QueryDbId = None) -> list[CorrelationRun]:
     q = (
         select(CorrelationRun)
         .join(ScanRecord, CorrelationRun.scan_id == ScanRecord.id)
@@ -59,17 +60,17 @@ def list_runs(session: SessionDep, user: RunReader, scan_id: int | None = None) 
     return runs
 
 
-@router.get("/runs/{run_id}", response_model=RunPublic)
-def read_run(run_id: int, session: SessionDep, user: RunReader) -> CorrelationRun:
+@router.get("/runs/{run_id}", response_model=RunPublic, responses=errors(404))
+def read_run(run_id: DbId, session: SessionDep, user: RunReader) -> CorrelationRun:
     run = own_run(session, user, run_id)
     audit.record(session, user, "read", "run", run.id)
     session.commit()
     return run
 
 
-@router.get("/runs/{run_id}/candidates", response_model=list[CandidatePublic])
+@router.get("/runs/{run_id}/candidates", response_model=list[CandidatePublic], responses=errors(404))
 def list_candidates(
-    run_id: int, session: SessionDep, settings: SettingsDep, user: RunReader
+    run_id: DbId, session: SessionDep, settings: SettingsDep, user: RunReader
 ) -> list[CandidatePublic]:
     run = own_run(session, user, run_id)
     if sees_only_hit_no_hit(session, user):
@@ -103,8 +104,8 @@ def list_candidates(
     return out
 
 
-@router.get("/runs/{run_id}/result", response_model=PartnerRunResult)
-def run_result(run_id: int, session: SessionDep, settings: SettingsDep, user: RunReader) -> PartnerRunResult:
+@router.get("/runs/{run_id}/result", response_model=PartnerRunResult, responses=errors(404))
+def run_result(run_id: DbId, session: SessionDep, settings: SettingsDep, user: RunReader) -> PartnerRunResult:
     """Hit or no-hit, with opaque references: what a foreign partner may see of a run."""
     run = own_run(session, user, run_id)
     cands = []

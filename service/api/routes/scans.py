@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 
 from service import audit
+from service.api.types import DbId, errors
 from service.api.deps import CaseReader, SessionDep, SettingsDep, Uploader
 from service.crud.access import own_exhibit, own_scan
 from service.crud.uploads import ingest_upload
@@ -16,9 +17,9 @@ from service.schemas import RunPublic, ScanPublic, UploadResult
 router = APIRouter(tags=["scans"])
 
 
-@router.post("/exhibits/{exhibit_id}/scans", response_model=UploadResult, status_code=status.HTTP_201_CREATED)
+@router.post("/exhibits/{exhibit_id}/scans", response_model=UploadResult, status_code=status.HTTP_201_CREATED, responses=errors(400, 404, 409, 413, 422))
 def upload_scan(
-    exhibit_id: int,
+    exhibit_id: DbId,
     request: Request,
     file: Annotated[UploadFile, File(description="X3P file or a 2D image of the breech face")],
     session: SessionDep,
@@ -48,8 +49,8 @@ def upload_scan(
     return UploadResult(scan=ScanPublic.model_validate(record), run=RunPublic.model_validate(run))
 
 
-@router.get("/scans/{scan_id}", response_model=ScanPublic)
-def read_scan(scan_id: int, session: SessionDep, user: CaseReader) -> ScanRecord:
+@router.get("/scans/{scan_id}", response_model=ScanPublic, responses=errors(404))
+def read_scan(scan_id: DbId, session: SessionDep, user: CaseReader) -> ScanRecord:
     scan = own_scan(session, user, scan_id)
     audit.record(session, user, "read", "scan", scan.id)
     session.commit()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service import audit
-from service.api.deps import Admin, SessionDep
+from service.api.deps import Admin, SessionDep, SettingsDep
+from service.api.types import DbId, errors
+from service.core.passwords import password_problem
 from service.core.security import hash_password
+from service.crud import signin
 from service.models import Agency, Jurisdiction, User
 from service.schemas import UserCreate, UserPublic, UserUpdate
 
@@ -23,8 +28,10 @@ def list_users(session: SessionDep, admin: Admin) -> list[User]:
     return list(users)
 
 
-@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED, responses=errors(409, 422))
 def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
+    if problem := password_problem(body.password, body.username):
+        raise HTTPException(422, detail=problem)
     if session.get(Jurisdiction, body.jurisdiction_id) is None:
         raise HTTPException(422, detail="unknown jurisdiction")
     if body.agency_id is not None:
@@ -50,18 +57,48 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
     return user
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
+@router.api_route("/me", methods=["PATCH", "POST", "PUT", "DELETE"], include_in_schema=False)
+def me_is_read_only() -> None:
+    # Without this, PATCH /users/me would reach /users/{user_id} and fail to parse "me".
+    raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, detail="Method Not Allowed")
+
+
+@router.patch("/{user_id}", response_model=UserPublic, responses=errors(404, 409))
+def update_user(user_id: DbId, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(404, detail="user not found")
     changes = body.model_dump(exclude_unset=True)
+    if user.id == admin.id and (changes.get("is_active") is False or changes.get("role", user.role) != user.role):
+        # The last administrator could otherwise lock everyone out of user management.
+        raise HTTPException(409, detail="administrators cannot deactivate or demote themselves")
     if "password" in changes:
+        if problem := password_problem(changes["password"], user.username):
+            raise HTTPException(422, detail=problem)
         user.hashed_password = hash_password(changes.pop("password"))
         changes["password"] = "changed"
+    # A new password, a deactivation or a new role (whose scopes differ) ends every
+    # session of the user at once: their access and refresh tokens stop working.
+    revoke = "password" in changes or changes.get("is_active") is False or (
+        "role" in changes and changes["role"] != user.role)
     for field in ("full_name", "role", "is_active"):
         if field in changes:
             setattr(user, field, changes[field])
+    if revoke:
+        changes["sessions_revoked"] = signin.revoke_all(session, user.id, "account changed by an administrator")
     audit.record(session, admin, "update", "user", user.id, **{k: str(v) for k, v in changes.items()})
+    session.commit()
+    return user
+
+
+@router.post("/{user_id}/unlock", response_model=UserPublic, responses=errors(404))
+def unlock_user(user_id: DbId, session: SessionDep, settings: SettingsDep, admin: Admin) -> User:
+    """Lift a lockout: failed sign-ins so far no longer count against the account."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, detail="user not found")
+    was_locked = signin.is_locked(session, settings, user.username, user)
+    user.failures_cleared_at = datetime.now(timezone.utc)
+    audit.record(session, admin, "user.unlock", "user", user.id, username=user.username, was_locked=was_locked)
     session.commit()
     return user

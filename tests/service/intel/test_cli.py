@@ -7,7 +7,7 @@ import hashlib
 import typer
 from typer.testing import CliRunner
 
-from ballistics_core.cli import cmd_report
+from service.cli import report as cmd_report
 
 
 def _app() -> typer.Typer:

@@ -21,12 +21,13 @@ from service.reports.comparison_report import RecordedReview, ReportContext, bui
 from service.reports.figures import firing_pin_figure, match_firing_pins, review_figures
 from service.reports.pairs import ComparedPair, compare_pair
 from tests.service.conftest import REPO, SAMPLE
+from tests.conftest import missing
 
 
 def _sig(name: str) -> Signature:
     path = SAMPLE / f"{name}.x3p"
     if not path.is_file():
-        pytest.skip(f"sample scan missing: {path}")
+        missing(f"sample scan missing: {path}")
     return make_signature(read_scan(path.read_bytes(), name=path.name))
 
 

@@ -1,4 +1,4 @@
-"""Commands: serve (the Focal Point service) and audit-verify (check the audit chain)."""
+"""Commands: ``serve`` (the Focal Point service) and ``audit-verify`` (check the audit chain)."""
 
 from __future__ import annotations
 
@@ -83,7 +83,14 @@ def register(app: typer.Typer) -> None:
         app_.state.base_url = base
 
         typer.echo(f"Focal Point service on {base}  (OpenAPI docs: {base}/docs)")
-        uvicorn.run(app_, host=host, port=port, log_level="info")
+        if settings.log_json:
+            from service.ops.context import configure_json_logging
+
+            configure_json_logging(settings.log_level)
+        # Behind a TLS-terminating proxy, uvicorn takes the scheme and client address from
+        # X-Forwarded-Proto / -For sent by the addresses in FORWARDED_ALLOW_IPS (HSTS needs it).
+        uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower(),
+                    log_config=None if settings.log_json else uvicorn.config.LOGGING_CONFIG, proxy_headers=True)
 
     @app.command("audit-verify")
     def audit_verify(
