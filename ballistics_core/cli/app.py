@@ -27,6 +27,8 @@ from ballistics_core.cli import (  # noqa: E402
 
 for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_serve, cmd_report, cmd_demo):
     _module.register(app)
+from service.cli_backup import register as _register_service_ops  # noqa: E402  (backup, restore, worker)
+_register_service_ops(app)
 
 
 @app.command()
