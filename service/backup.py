@@ -154,7 +154,7 @@ class BackupReport:
     database: str
     store_generation: int | None
     scans: int
-    missing_uploads: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
 def _referenced(conn) -> tuple[list[tuple[str, str]], list[str]]:
