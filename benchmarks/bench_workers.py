@@ -1,11 +1,12 @@
 """Correlation-run throughput with one and with two ``ballistics worker`` processes on one queue.
 
-    python benchmarks/bench_workers.py              # PostgreSQL (throwaway cluster), 12 runs per round
+    python benchmarks/bench_workers.py --runs 8     # PostgreSQL (throwaway cluster), 8 timed runs per round
     python benchmarks/bench_workers.py --runs 20 --workers 1,2,4 --sqlite
 
 The demo service is seeded with its API process executing nothing (job_workers=0).
 For each worker count, that many worker processes (one thread each) are started and
-first drain whatever is queued (warm-up: imports and JIT compilation happen there),
+first drain what is queued (the demo's runs, then one more per worker: imports and
+JIT compilation happen there),
 then ``--runs`` runs are queued through the HTTP API at once and timed until the
 last is done. Results go to benchmarks/results/workers.json.
 """
@@ -53,7 +54,7 @@ def main() -> None:
     from service.main import create_app
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=12)
+    ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--sqlite", action="store_true")
     args = ap.parse_args()
@@ -73,15 +74,18 @@ def main() -> None:
                 tok = client.post("/api/login/access-token",
                                   data={"username": "lab_submitter.north", "password": "demo-lab_submitter.north"})
                 headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
-                scans = [s for s in range(1, 8)]
+                # the demo scans this user's jurisdiction holds (each was uploaded with a run)
+                scans = sorted({r["scan_id"] for r in client.get("/api/runs", headers=headers).json()})
                 for k in counts:
                     procs = [subprocess.Popen([sys.executable, "-m", "ballistics_core.cli.app", "worker", "--threads", "1"],
                                               env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                              for _ in range(k)]
                     try:
                         # warm-up: every worker executes at least one run before the clock starts
-                        for i in range(max(k, 2) * 2):
-                            client.post(f"/api/scans/{scans[i % len(scans)]}/runs", headers=headers, json={"scope": {}})
+                        for i in range(k):
+                            r = client.post(f"/api/scans/{scans[i % len(scans)]}/runs", headers=headers,
+                                            json={"scope": {}})
+                            assert r.status_code == 202, r.text
                         _wait_idle(app, procs)
                         t0 = time.perf_counter()
                         for i in range(args.runs):
@@ -105,7 +109,7 @@ def main() -> None:
     for r in rows:
         r["speedup"] = r["runs_per_minute"] / base
     meta = {"machine": f"{platform.node()} {os.cpu_count()} cores", "database": "sqlite" if args.sqlite else "postgresql",
-            "store_signatures": 7, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "store_signatures": 7, "query_scans": len(scans), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "workers.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
 
