@@ -42,10 +42,14 @@ class Engine:
 
     algorithm_version = ALGORITHM_VERSION
 
-    def __init__(self, store_dir: Path):
+    def __init__(self, store_dir: Path, *, dask_scheduler: str | None = None):
         from ballistics_core.search import SearchParams
 
         self.store_dir = Path(store_dir)
+        # Searches go to this Dask scheduler's workers when set (one client, shared by all runs).
+        self.dask_scheduler = dask_scheduler or None
+        self._pool = None
+        self._pool_lock = threading.Lock()
         self.search_params = SearchParams()
         self._store = None
         self._reader = None
@@ -140,6 +144,7 @@ class Engine:
             exclude=frozenset(exclude),
             search_params=self.search_params,
             progress=progress,
+            pool=self._executor(),
         )
         return [
             Match(
@@ -156,5 +161,23 @@ class Engine:
             for h in result.hits
         ]
 
+    def _executor(self):
+        """The Dask executor when a scheduler is configured (None: the search runs in this process)."""
+        if self.dask_scheduler is None:
+            return None
+        from ballistics_core.search import make_executor
+
+        with self._pool_lock:
+            if self._pool is None:
+                try:
+                    self._pool = make_executor("dask", scheduler_address=self.dask_scheduler)
+                except OSError as exc:  # the scheduler is unreachable: the run fails with this reason
+                    raise BallisticsError(f"cannot reach the Dask scheduler {self.dask_scheduler}: {exc}") from None
+            return self._pool
+
     def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
         self._store = self._reader = None

@@ -42,8 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade_head(db)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         session_factory = make_session_factory(db)
-        engine = Engine(settings.store_dir)
-        jobs = JobRunner(session_factory, engine, workers=settings.job_workers, top_k=settings.run_top_k)
+        engine = Engine(settings.store_dir, dask_scheduler=settings.dask_scheduler)
+        jobs = JobRunner(session_factory, engine, workers=settings.job_workers, top_k=settings.run_top_k,
+                         lease_s=settings.job_lease_s, poll_s=settings.job_poll_s,
+                         max_attempts=settings.job_max_attempts)
         app.state.db, app.state.session_factory, app.state.engine, app.state.jobs = db, session_factory, engine, jobs
         app.state.metrics_registry = make_registry(session_factory)
         if settings.demo:

@@ -2,16 +2,16 @@
 
 ``ballistics_core.cli.app`` holds the engine's commands and knows nothing of the
 service (the layers run one way). This package adds ``serve``, ``audit-verify``,
-``report`` and ``registry`` to that same Typer app, so there is still one ``ballistics`` command with
+``report``, ``registry``, ``backup``, ``restore`` and ``worker`` to that same Typer app, so there is still one ``ballistics`` command with
 the command names the README documents; ``main`` is the installed entry point.
 """
 
 from __future__ import annotations
 
 from ballistics_core.cli.app import app
-from service.cli import registry, report, serve
+from service.cli import backup, registry, report, serve
 
-for _module in (serve, report, registry):
+for _module in (serve, report, registry, backup):
     _module.register(app)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,7 +39,17 @@ class Settings(BaseSettings):
     log_json: bool = True
     demo: bool = False
     # Correlation runs are CPU-bound; more workers than cores only adds contention.
-    job_workers: int = 2
+    # 0: this process only queues runs and `ballistics worker` processes execute them.
+    job_workers: int = Field(2, ge=0)
+    # A worker renews the lease of a run it executes every third of this; a run whose
+    # lease ran out (its worker died) is claimed again, up to job_max_attempts times.
+    job_lease_s: float = Field(30.0, gt=0)
+    # Idle workers look for queued runs this often (a run queued in the same process wakes them at once).
+    job_poll_s: float = Field(1.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
+    # Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786): correlation searches run on its
+    # workers, which must see the signature store at the same path. Unset: in the worker process.
+    dask_scheduler: str | None = None
     max_upload_bytes: int = 256 * 1024 * 1024
     run_top_k: int = 10
     # A run flags a hit when its best candidate's log10 likelihood ratio reaches this.

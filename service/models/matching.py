@@ -56,7 +56,8 @@ class CorrelationRun(Base):
     scan_id: Mapped[int] = mapped_column(ForeignKey("scan.id"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "run_status"), default=RunStatus.queued)
+    # Indexed: job workers look for queued runs (and expired leases) on every poll.
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "run_status"), default=RunStatus.queued, index=True)
     # Higher runs first (1: an urgent submission); equal priorities in the order queued.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -70,6 +71,11 @@ class CorrelationRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The job queue (service.jobs): who holds a running run, until when, and how many times
+    # it was claimed. A lease that runs out means the worker died; the run is claimed again.
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     scan: Mapped[ScanRecord] = relationship()
 

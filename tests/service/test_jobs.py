@@ -25,7 +25,7 @@ def test_a_run_that_fails_records_failed_and_a_reason(service, sample_scans):
     assert svc.ok(svc.get("/api/audit/verify", "auditor.north"))["ok"] is True
 
 
-def test_restart_resumes_queued_runs_and_closes_interrupted_ones(sqlite_url, tmp_path, sample_scans):
+def test_restart_resumes_queued_runs_and_retries_interrupted_ones(sqlite_url, tmp_path, sample_scans):
     svc = start_service(sqlite_url, tmp_path)
     with svc.client:
         svc.world()
@@ -45,7 +45,13 @@ def test_restart_resumes_queued_runs_and_closes_interrupted_ones(sqlite_url, tmp
     again = start_service(sqlite_url, tmp_path, jwt_secret=svc.settings.jwt_secret.get_secret_value())
     again.passwords = svc.passwords
     with again.client:
+        # A run left "running" without a live lease lost its worker: it is claimed and run again.
         interrupted = again.wait_run(ids[0], "examiner.north")
-        assert interrupted["status"] == "failed" and interrupted["reason"].startswith("interrupted")
+        assert interrupted["status"] == "done" and interrupted["progress"] == 1.0
+        with again.app.state.session_factory() as s:
+            attempts = dict(s.execute(text("SELECT id, attempts FROM correlation_run")).all())
+            retried = s.execute(text(
+                "SELECT resource_id FROM audit_log WHERE action = 'run.retry'")).scalars().all()
+        assert attempts[ids[0]] == 1 and attempts[ids[1]] == 1 and retried == [str(ids[0])]
         resumed = again.wait_run(ids[1], "examiner.north")
         assert resumed["status"] == "done" and resumed["progress"] == 1.0

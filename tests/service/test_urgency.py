@@ -3,7 +3,6 @@ target; each exhibit shows its clock, and the coordinator sees the overdue list.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
@@ -12,27 +11,37 @@ from service.jobs import JobRunner
 from service.models import Exhibit
 
 
-class _Recorder(JobRunner):
-    """The real queue and pool; ``execute`` records the order instead of searching."""
+def test_urgent_runs_are_claimed_before_routine_runs_waiting_in_the_queue(database_url, tmp_path, sample_scans):
+    """The shared queue in the database hands out the most urgent run first, then the oldest."""
+    from sqlalchemy import select
 
-    def __init__(self):
-        super().__init__(session_factory=None, engine=None, workers=1, top_k=1)
-        self.order: list[int] = []
+    from service.models import CorrelationRun
+    from tests.service.conftest import start_service
 
-    def execute(self, run_id: int) -> None:
-        self.order.append(run_id)
-
-
-def test_urgent_runs_overtake_routine_runs_waiting_for_a_worker():
-    runner = _Recorder()
-    gate = threading.Event()
-    runner.pool.submit(gate.wait)  # the only worker is busy
-    futures = [runner.submit(run_id, priority) for run_id, priority in ((1, 0), (2, 0), (3, 1), (4, 0), (5, 1))]
-    gate.set()
-    for f in futures:
-        f.result(timeout=10)
-    runner.shutdown()
-    assert runner.order == [3, 5, 1, 2, 4]
+    svc = start_service(database_url, tmp_path, job_workers=0)  # this process only queues
+    with svc.client:
+        svc.world()
+        _, exhibit = svc.case_with_exhibit("lab_submitter.north", "N-1")
+        up = svc.ok(svc.upload("lab_submitter.north", exhibit, sample_scans[0]), 201)
+        factory = svc.client.app.state.session_factory
+        with factory() as s:
+            first = s.get(CorrelationRun, up["run"]["id"])
+            runs = []
+            for priority in (0, 0, 1, 0, 1):
+                r = CorrelationRun(scan_id=first.scan_id, requested_by_id=first.requested_by_id, scope={},
+                                   priority=priority)
+                s.add(r)
+                s.flush()
+                runs.append((r.id, priority))
+            s.commit()
+        runner = JobRunner(factory, svc.client.app.state.engine, workers=0, top_k=1)
+        order = []
+        while (claim := runner.claim("test")) is not None:
+            order.append(claim.run_id)
+        ids = [i for i, _ in runs]
+        assert order == [ids[2], ids[4], up["run"]["id"], ids[0], ids[1], ids[3]]
+        with factory() as s:
+            assert set(s.scalars(select(CorrelationRun.status).where(CorrelationRun.id.in_(order)))) == {"running"}
 
 
 def test_turnaround_clock_and_overdue_list(service, sample_scans):
