@@ -125,7 +125,7 @@ class JobRunner:
                     )
                 )
         signature = self.engine.load(query_id)
-        matches = self.engine.search(
+        matches, depth = self.engine.search(
             signature, top_k=int(scope.get("top_k") or self.top_k), exclude=exclude, filters=filters, progress=progress
         )
 
@@ -155,7 +155,9 @@ class JobRunner:
             run = s.get(CorrelationRun, run_id)
             run.status, run.progress, run.finished_at = RunStatus.done, 1.0, _now()
             run.n_searched = self.engine.count()
-            audit.record(s, None, "run.done", "run", run_id, candidates=len(matches))
+            run.search_depth = depth
+            audit.record(s, None, "run.done", "run", run_id, candidates=len(matches),
+                         compared=depth.get("compared"), bound_reached=depth.get("bound_reached"))
             s.commit()
 
 
