@@ -375,7 +375,8 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
         Candidates passed to the full comparison unconditionally (default
         ``max(top, 10)``); more follow, up to ``SearchParams.rescore_bound``,
         while mates found so far have ring scores within the margin of them
-        (:class:`Depth` in the result says how deep it went).
+        (:class:`Depth` in the result says how deep it went). Rows of
+        ``top`` beyond those compared follow by ring score, ``fused`` None.
     filters : Filters, optional
         Metadata constraints applied before screening.
     exclude : iterable of str
@@ -405,7 +406,8 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     if params.digest() != st.params_digest:
         raise ParamsMismatchError(
             f"search was given engine parameters {params.digest()}, the store holds {st.params_digest}")
-    n_rescore = max(top, rescore if rescore is not None else DEFAULT_RESCORE)
+    # an explicit ``rescore`` below ``top`` fills the rest of the list by ring score (fused None)
+    n_rescore = rescore if rescore is not None else max(top, DEFAULT_RESCORE)
     k1 = max(n_rescore, sp.shortlist, int(np.ceil(sp.shortlist_fraction * st.n_rows)))
     exclude = frozenset(exclude)
     ex = pool or make_executor(executor, client=client, scheduler_address=scheduler_address)
@@ -453,6 +455,8 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
             ex.close()
     rows.sort(key=lambda r: (-(r["fused"] if r["fused"] is not None else -np.inf), -r["ring_score"], r["sha256"]))
     hits = [Hit(rank=i + 1, **r) for i, r in enumerate(rows[:top])]
+    hits += [Hit(rank=len(hits) + i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
+             for i, (r, t1, sha, name) in enumerate(ranked[depth.compared: depth.compared + top - len(hits)])]
     return SearchResult(hits, n_screened, len(rows), st.params_digest, st.algorithm_version, sp.digest(),
                         len(shortlist), timings, depth)
 

@@ -5,10 +5,15 @@ cartridge fired in the same gun shows them rotated by an arbitrary angle about
 that aperture (the primer, and so the outer crop circle, can sit off-centre
 from it). The descriptor therefore:
 
-1. finds the aperture: a circle fitted to the inner edge of the measured region
-   (falls back to the centre of the measured region when there is no aperture);
-2. samples concentric rings just outside the aperture edge, at fixed distances
-   in micrometres, and takes the Fourier transform of each ring along the angle;
+1. finds the aperture: a circle fitted (RANSAC, then least squares on its
+   inliers) to the inner edge of the measured region, so that a wedge of
+   unmeasured primer next to the aperture or a scan window cutting it does not
+   pull the centre (falls back to the centre of the measured region when there
+   is no aperture);
+2. samples concentric rings at fixed distances in micrometres from the
+   aperture *centre* (:class:`RingBand`), not from its edge: where a pipeline
+   cut the annulus moves the edge, never the centre, and takes the Fourier
+   transform of each ring along the angle;
 3. keeps only quantities that a rotation does not change: the log magnitude of
    each angular harmonic averaged over rings, and the phase *differences*
    between rings ``d`` apart, ``F_i(k) conj(F_{i+d}(k))`` (a rotation multiplies

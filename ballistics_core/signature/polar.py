@@ -36,10 +36,11 @@ __all__ = ["PolarParams", "centre_offsets", "polar_correlation", "ring_spectra"]
 class PolarParams(RingBand):
     """Options of :func:`ring_spectra`: a ring band (:class:`RingBand`) of its own.
 
-    As many rings as the descriptor's, sampled finer along the angle and kept to
-    twice the harmonics: at the band's radius (1.3-2 mm on 9 mm primers) harmonic
-    96 has a wavelength of about 90-130 µm, the scale of breech-face marks that
-    survives an aperture centre error of a few tens of µm.
+    As many rings as the descriptor's (50 µm apart across the 0.95-2.35 mm band),
+    sampled finer along the angle and kept to twice the harmonics: at the
+    breech face's radius (1.2-2.2 mm on 9 mm primers) harmonic 96 has a
+    wavelength of about 80-140 µm, the scale of breech-face marks that survives
+    an aperture centre error of a few tens of µm.
     """
 
     n_rings: int = 28
