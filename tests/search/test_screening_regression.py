@@ -80,7 +80,7 @@ def test_depth_rule_follows_mates_down_to_the_bound():
     def compare(batch):
         return [{"sha256": sha, "fused": 5.0 if is_mate[sha] else -9.0} for _, _, sha, _ in batch]
 
-    sp = SearchParams(rescore_bound=20, depth_margin_sd=3.0, mate_score=-4.0)
+    sp = SearchParams(rescore_bound=20, depth_margin_sd=3.0, mate_score=-4.5)
     rows = compare(ranked[:10])
     d = _deepen(ranked, rows, 10, 20, sp, compare)
     assert isinstance(d, Depth) and 10 < d.compared <= 20 and d.mates_found == 3
