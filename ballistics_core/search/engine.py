@@ -474,7 +474,7 @@ def _deepen(ranked: list, rows: list, n0: int, bound: int, sp: SearchParams, com
     rest = np.array([r[0] for r in ranked[n0:]], np.float64)
     sd = float(rest.std()) if rest.size > 1 else 0.0
     ring_of = {sha: r for r, _, sha, _ in ranked}
-    done = n0
+    done = min(n0, len(ranked))
     floor = None
     while True:
         mates = [ring_of[r["sha256"]] for r in rows if r["fused"] is not None and r["fused"] >= sp.mate_score]
