@@ -132,8 +132,12 @@ class Engine:
 
     def search(
         self, signature, *, top_k: int, exclude: set[str], filters: dict[str, Any], progress: Progress
-    ) -> list[Match]:
-        """Three-tier search of the whole store; ``filters`` uses the store's filter fields."""
+    ) -> tuple[list[Match], dict[str, Any]]:
+        """Three-tier search of the whole store; ``filters`` uses the store's filter fields.
+
+        Returns the ranked matches and how deep the full comparison went
+        (:class:`ballistics_core.search.Depth` as a dict).
+        """
         from ballistics_core.search import Filters, search
 
         result = search(
@@ -159,7 +163,7 @@ class Engine:
                 dy_um=h.translation_um[1] if h.translation_um else None,
             )
             for h in result.hits
-        ]
+        ], (result.depth.as_dict() if result.depth else {})
 
     def _executor(self):
         """The Dask executor when a scheduler is configured (None: the search runs in this process)."""

@@ -294,7 +294,7 @@ class JobRunner:
                     )
                 )
         signature = self.engine.load(query_id)
-        matches = self.engine.search(
+        matches, depth = self.engine.search(
             signature, top_k=int(scope.get("top_k") or self.top_k), exclude=exclude, filters=filters, progress=progress
         )
         n_searched = self.engine.count()
@@ -305,7 +305,7 @@ class JobRunner:
             changed = s.execute(
                 update(CorrelationRun).where(claim.held()).values(
                     status=RunStatus.done, progress=1.0, finished_at=_now(), n_searched=n_searched, lease_until=None,
-                    params_digest=self.engine.params_digest,
+                    params_digest=self.engine.params_digest, search_depth=depth,
                 )
             ).rowcount
             if changed != 1:
@@ -333,7 +333,8 @@ class JobRunner:
                         dy_um=m.dy_um,
                     )
                 )
-            audit.record(s, None, "run.done", "run", run_id, candidates=len(matches), attempt=claim.attempt)
+            audit.record(s, None, "run.done", "run", run_id, candidates=len(matches), attempt=claim.attempt,
+                         compared=depth.get("compared"), bound_reached=depth.get("bound_reached"))
             s.commit()
 
 

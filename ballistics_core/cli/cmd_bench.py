@@ -45,8 +45,10 @@ def _truth_for(folder: Path) -> dict:
 def retrieval(
     folder: Path = typer.Argument(..., help="Folder of scans."),
     out: Path = typer.Option(..., "--out", help="CSV: query,rank,candidate,score."),
-    top: int = typer.Option(10, "--top", min=10),
-    rescore: Optional[int] = typer.Option(None, "--rescore", help="Candidates compared in full per query (default: top)."),
+    top: int = typer.Option(20, "--top", min=10, help="Rows per query (mean average precision is over these)."),
+    rescore: Optional[int] = typer.Option(10, "--rescore", min=1,
+                                          help="Candidates compared in full per query before the depth rule "
+                                               "(up to 20 when mates ask for it); the rest of --top by ring score."),
     executor: str = typer.Option("local", "--executor", help="local or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler"),
     store: Optional[Path] = typer.Option(None, "--store", help="Keep the store here (default: a temporary one)."),
@@ -74,6 +76,15 @@ def retrieval(
         firsts = [r for r in rows if r["rank"] == 1 and r["query"] in has_mate]
         ok = sum(truth.get(r["query"]) == truth.get(r["candidate"]) for r in firsts)
         typer.echo(f"recall@1 {ok / max(len(firsts), 1):.3f} ({ok}/{len(firsts)} queries with a mate)")
+        from ballistics_core.search.bench import average_precision
+
+        n_mates = {q: sum(1 for o in sigs if o != q and truth.get(o) is not None and truth.get(o) == truth.get(q)
+                          and (cases.get(o) is None or cases.get(o) != cases.get(q))) for q in sigs}
+        aps = {q: average_precision([truth.get(r["candidate"]) == truth.get(q) for r in rows if r["query"] == q],
+                                    n_mates[q], k=top) for q in sigs if n_mates[q] >= 2}
+        if aps:
+            typer.echo(f"mAP@{top} {sum(aps.values()) / len(aps):.3f} over {len(aps)} queries with several mates "
+                       f"(lowest {min(aps.values()):.3f}: {min(aps, key=aps.get)})")
     typer.echo(f"wrote {out}")
 
 

@@ -126,7 +126,9 @@ def search_cmd(
     file: Path = typer.Argument(..., metavar="FILE", help="Questioned scan."),
     store: Path = STORE_OPT,
     top: int = typer.Option(10, "--top", "-k", min=1, help="Rows in the ranked list."),
-    rescore: Optional[int] = typer.Option(None, "--rescore", min=1, help="Candidates given the full comparison (default max(top, 10))."),
+    rescore: Optional[int] = typer.Option(None, "--rescore", min=1, help="Candidates given the full comparison unconditionally (default max(top, 10))."),
+    rescore_bound: int = typer.Option(20, "--rescore-bound", min=1,
+                                      help="Most full comparisons: beyond --rescore, candidates whose ring score is within the margin of a mate's are compared up to this."),
     shortlist: int = typer.Option(10_000, "--shortlist", min=1, help="Least tier-1 candidates re-ranked by ring spectra."),
     shortlist_fraction: float = typer.Option(0.1, "--shortlist-fraction", min=0.0, max=1.0,
                                              help="Fraction of the store re-ranked by ring spectra when that is more."),
@@ -147,12 +149,14 @@ def search_cmd(
     q = signature_of(file)
     filters = Filters(calibre, firing_pin_class, jurisdiction, date_from, date_to)
     res = search(st, q, top=top, rescore=rescore, filters=filters, exclude=[q.source_sha256],
-                 executor=executor, scheduler_address=scheduler, search_params=SearchParams(shortlist=shortlist, shortlist_fraction=shortlist_fraction))
+                 executor=executor, scheduler_address=scheduler, search_params=SearchParams(shortlist=shortlist, shortlist_fraction=shortlist_fraction,
+                                               rescore_bound=rescore_bound))
     if as_json:
         typer.echo(json.dumps({"query": str(file), "screened": res.n_screened, "shortlisted": res.n_shortlisted,
                                "rescored": res.n_rescored, "params_digest": res.params_digest,
                                "search_params_digest": res.search_params_digest,
                                "algorithm_version": res.algorithm_version,
+                               "depth": res.depth.as_dict() if res.depth else None,
                                "hits": [h.as_dict() for h in res.hits]}, indent=1))
         return
     rows = [[_fmt(getattr(h, c)) for c in COLUMNS] for h in res.hits]
@@ -160,8 +164,12 @@ def search_cmd(
     typer.echo("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)))
     for r in rows:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+    d = res.depth
+    deep = "" if d is None else (f" (bound {d.bound}, {d.mates_found} scoring as mates"
+                                 + ("; BOUND REACHED: candidates within the margin of a mate were left uncompared" if d.bound_reached else "")
+                                 + ")")
     typer.echo(f"({res.n_screened} screened, {res.n_shortlisted} re-ranked by ring spectra, {res.n_rescored} compared "
-               f"in full; algorithm {res.algorithm_version}, params {res.params_digest}, search {res.search_params_digest})")
+               f"in full{deep}; algorithm {res.algorithm_version}, params {res.params_digest}, search {res.search_params_digest})")
 
 
 @store_app.command("info")

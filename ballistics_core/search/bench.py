@@ -76,15 +76,28 @@ def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, re
                          pool=ex)
             for h in res.hits:
                 rows.append({"query": name, "rank": h.rank, "candidate": stem(h.candidate),
-                             "score": h.fused if h.fused is not None else h.tier1_score})
+                             "score": h.fused if h.fused is not None else
+                             (h.ring_score if h.ring_score is not None else h.tier1_score),
+                             "compared": h.fused is not None})
     finally:
         ex.close()
     with open(out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["query", "rank", "candidate", "score"])
+        w = csv.DictWriter(fh, fieldnames=["query", "rank", "candidate", "score"], extrasaction="ignore")
         w.writeheader()
         for r in rows:
             w.writerow({**r, "score": f"{r['score']:.6f}"})
     return rows
+
+
+def average_precision(ranked_mates: Sequence[bool], n_mates: int, k: int = 20) -> float:
+    """AP@k of one query: mean over the mates of the precision at each mate's rank within the top ``k``,
+    divided by ``min(n_mates, k)`` (a mate ranked below ``k`` counts as missed)."""
+    hits, total = 0, 0.0
+    for i, m in enumerate(list(ranked_mates)[:k], start=1):
+        if m:
+            hits += 1
+            total += hits / i
+    return total / max(min(n_mates, k), 1)
 
 
 def cache_key() -> dict:
@@ -207,10 +220,14 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
                 hits += bool(mate_ranks)
             detail.append({"size": len(st), "query": name, "seconds": f"{times[-1]:.3f}",
                            **{k: f"{v:.3f}" for k, v in res.timings.items()},
-                           "first_mate_rank": mate_ranks[0] if mate_ranks else ""})
+                           "first_mate_rank": mate_ranks[0] if mate_ranks else "",
+                           "full_comparisons": res.n_rescored,
+                           "bound_reached": int(bool(res.depth and res.depth.bound_reached))})
         row = {"size": len(st), "query_seconds": statistics.median(times),
                "full_compare_seconds": statistics.median(full_times) if full_times else float("nan"),
                "recall_at_10": hits / max(n_with_mate, 1)}
+        n_cmp = [int(d["full_comparisons"]) for d in detail if d["size"] == len(st)]
+        log(f"size {row['size']}: full comparisons per query median {statistics.median(n_cmp)} max {max(n_cmp)}")
         log(f"size {row['size']}: query {row['query_seconds']:.4f}s, recall@10 {row['recall_at_10']:.3f}, "
             f"store {store_bytes(st) / len(st) / 1024:.1f} KiB/signature on disk")
         results.append(row)

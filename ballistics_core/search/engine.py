@@ -58,6 +58,25 @@ class SearchParams(DigestMixin):
         to about 80 µm between two firings of one gun.
     centre_step_um : float
         Step of those grids.
+    rescore_bound : int
+        Most full comparisons per query: the first ``rescore`` (default 10) by
+        ring score, then deeper while the evidence asks for it (below).
+    depth_margin_sd : float
+        After a round of full comparisons, every candidate whose ring score
+        lies within this many standard deviations (of the ring scores of the
+        candidates not yet compared) below that of the weakest mate found so
+        far is compared too, and so on, up to ``rescore_bound``: a series
+        needs all its links, and a mate's ring score sits near its
+        siblings' (on the labelled and transformed sets every mate lies within
+        about 3 standard deviations of another mate of its query).
+    mate_log10_lr : float
+        A compared candidate whose calibrated log10 LR reaches this counts as
+        a mate found, for the depth rule only (ranking is by the score itself).
+        Set low on purpose (LR 1: any support for the same firearm): a non-mate
+        above it only costs comparisons (within the bound), a mate below it
+        stops the rule early. On the labelled sets (Fadul, DFSC, raw against
+        all) every same-firearm pair reaches the upper ELUB bound (about +3)
+        and leave-one-firearm-out different-firearm pairs stay below +0.7.
     """
 
     shortlist: int = 10_000
@@ -65,6 +84,9 @@ class SearchParams(DigestMixin):
     descriptor_centre_um: float = 50.0
     ring_centre_um: float = 75.0
     centre_step_um: float = 25.0
+    rescore_bound: int = 20
+    depth_margin_sd: float = 3.0
+    mate_log10_lr: float = 0.0
 
     def __post_init__(self):
         if self.shortlist < 1:
@@ -73,6 +95,8 @@ class SearchParams(DigestMixin):
             raise ValueError(f"shortlist_fraction must lie in [0, 1], got {self.shortlist_fraction}")
         if self.centre_step_um <= 0 or self.descriptor_centre_um < 0 or self.ring_centre_um < 0:
             raise ValueError("centre grids need centre_step_um > 0 and non-negative half-widths (µm)")
+        if self.rescore_bound < 1 or self.depth_margin_sd < 0:
+            raise ValueError("rescore_bound must be at least 1 and depth_margin_sd non-negative")
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,42 @@ class Hit:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Depth:
+    """How deep the full comparison went down the ring-score ranking.
+
+    Attributes
+    ----------
+    compared : int
+        Candidates given the full comparison (the first ``initial``, then deeper).
+    initial : int
+        Compared unconditionally.
+    bound : int
+        The most that would have been compared.
+    mates_found : int
+        Compared candidates whose log10 LR reaches ``SearchParams.mate_log10_lr``.
+    ring_floor : float or None
+        Ring score down to which the evidence asked for comparisons (weakest
+        mate's ring score less the margin); None when no mate was found.
+    next_ring_score : float or None
+        Ring score of the best candidate not compared (None: all were).
+    bound_reached : bool
+        True when candidates above ``ring_floor`` were left uncompared because
+        of ``bound``: the list may then miss mates.
+    """
+
+    compared: int
+    initial: int
+    bound: int
+    mates_found: int = 0
+    ring_floor: float | None = None
+    next_ring_score: float | None = None
+    bound_reached: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass
 class SearchResult:
     hits: list[Hit]
@@ -107,6 +167,7 @@ class SearchResult:
     search_params_digest: str = ""
     n_shortlisted: int = 0
     timings: dict = field(default_factory=dict)
+    depth: Depth | None = None
 
 
 # ---- picklable transport of a Signature (its meta is a read-only mapping proxy) ----------------
@@ -314,7 +375,11 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     top : int
         Rows returned.
     rescore : int, optional
-        Candidates passed to the full comparison (default ``max(top, 10)``).
+        Candidates passed to the full comparison unconditionally (default
+        ``max(top, 10)``); more follow, up to ``SearchParams.rescore_bound``,
+        while mates found so far have ring scores within the margin of them
+        (:class:`Depth` in the result says how deep it went). Rows of
+        ``top`` beyond those compared follow by ring score, ``fused`` None.
     filters : Filters, optional
         Metadata constraints applied before screening.
     exclude : iterable of str
@@ -344,7 +409,8 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     if params.digest() != st.params_digest:
         raise ParamsMismatchError(
             f"search was given engine parameters {params.digest()}, the store holds {st.params_digest}")
-    n_rescore = max(top, rescore if rescore is not None else DEFAULT_RESCORE)
+    # an explicit ``rescore`` below ``top`` fills the rest of the list by ring score (fused None)
+    n_rescore = rescore if rescore is not None else max(top, DEFAULT_RESCORE)
     k1 = max(n_rescore, sp.shortlist, int(np.ceil(sp.shortlist_fraction * st.n_rows)))
     exclude = frozenset(exclude)
     ex = pool or make_executor(executor, client=client, scheduler_address=scheduler_address)
@@ -373,18 +439,59 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
             hits = [Hit(rank=i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
                     for i, (r, t1, sha, name) in enumerate(ranked[:top])]
             return SearchResult(hits, n_screened, 0, st.params_digest, st.algorithm_version, sp.digest(),
-                                len(shortlist), timings)
+                                len(shortlist), timings, Depth(0, 0, 0))
 
         t0 = time.perf_counter()
         packed = _pack(query)
-        rows = ex.map(rescore_one, [(path, packed, (t1, r, sha, name), compare_params)
-                                    for r, t1, sha, name in ranked[:n_rescore]],
-                      _stage(progress, 0.15, 1.0))
+        bound = max(n_rescore, sp.rescore_bound)
+
+        def compare(batch, lo, hi):
+            return ex.map(rescore_one, [(path, packed, (t1, r, sha, name), compare_params)
+                                        for r, t1, sha, name in batch], _stage(progress, lo, hi))
+
+        rows = compare(ranked[:n_rescore], 0.15, 0.15 + 0.85 * n_rescore / bound)
+        depth = _deepen(ranked, rows, n_rescore, bound, sp,
+                        lambda batch: compare(batch, 0.15 + 0.85 * len(rows) / bound, 1.0))
         timings["tier2_s"] = time.perf_counter() - t0
     finally:
         if pool is None:
             ex.close()
     rows.sort(key=lambda r: (-(r["fused"] if r["fused"] is not None else -np.inf), -r["ring_score"], r["sha256"]))
     hits = [Hit(rank=i + 1, **r) for i, r in enumerate(rows[:top])]
+    hits += [Hit(rank=len(hits) + i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
+             for i, (r, t1, sha, name) in enumerate(ranked[depth.compared: depth.compared + top - len(hits)])]
     return SearchResult(hits, n_screened, len(rows), st.params_digest, st.algorithm_version, sp.digest(),
-                        len(shortlist), timings)
+                        len(shortlist), timings, depth)
+
+
+def _deepen(ranked: list, rows: list, n0: int, bound: int, sp: SearchParams, compare) -> Depth:
+    """Compare further down the ring-score ranking while the mates found so far ask for it.
+
+    ``rows`` (the full comparisons of ``ranked[:n0]``) is extended in place.
+    The spread of ring scores is that of the candidates not compared at first:
+    the bulk of them are non-mates, so it is the scale a screening margin is
+    measured on (``benchmarks/screening_vs_engine.py``).
+    """
+    rest = np.array([r[0] for r in ranked[n0:]], np.float64)
+    sd = float(rest.std()) if rest.size > 1 else 0.0
+    ring_of = {sha: r for r, _, sha, _ in ranked}
+    done = min(n0, len(ranked))
+    floor = None
+    while True:
+        mates = [ring_of[r["sha256"]] for r in rows if r.get("log10_lr") is not None and r["log10_lr"] >= sp.mate_log10_lr]
+        if not mates:
+            break
+        floor = min(mates) - sp.depth_margin_sd * sd
+        want = done
+        while want < len(ranked) and ranked[want][0] >= floor:
+            want += 1
+        take = min(want, bound)
+        if take <= done:
+            break
+        rows.extend(compare(ranked[done:take]))
+        done = take
+    n_mates = sum(1 for r in rows if r.get("log10_lr") is not None and r["log10_lr"] >= sp.mate_log10_lr)
+    nxt = float(ranked[done][0]) if done < len(ranked) else None
+    return Depth(compared=done, initial=min(n0, len(ranked)), bound=bound, mates_found=n_mates,
+                 ring_floor=None if floor is None else round(floor, 6), next_ring_score=nxt,
+                 bound_reached=bool(floor is not None and nxt is not None and nxt >= floor))

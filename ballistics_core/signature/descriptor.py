@@ -5,10 +5,15 @@ cartridge fired in the same gun shows them rotated by an arbitrary angle about
 that aperture (the primer, and so the outer crop circle, can sit off-centre
 from it). The descriptor therefore:
 
-1. finds the aperture: a circle fitted to the inner edge of the measured region
-   (falls back to the centre of the measured region when there is no aperture);
-2. samples concentric rings just outside the aperture edge, at fixed distances
-   in micrometres, and takes the Fourier transform of each ring along the angle;
+1. finds the aperture: a circle fitted (RANSAC, then least squares on its
+   inliers) to the inner edge of the measured region, so that a wedge of
+   unmeasured primer next to the aperture or a scan window cutting it does not
+   pull the centre (falls back to the centre of the measured region when there
+   is no aperture);
+2. samples concentric rings at fixed distances in micrometres from the
+   aperture *centre* (:class:`RingBand`), not from its edge: where a pipeline
+   cut the annulus moves the edge, never the centre, and takes the Fourier
+   transform of each ring along the angle;
 3. keeps only quantities that a rotation does not change: the log magnitude of
    each angular harmonic averaged over rings, and the phase *differences*
    between rings ``d`` apart, ``F_i(k) conj(F_{i+d}(k))`` (a rotation multiplies
@@ -43,8 +48,19 @@ class RingBand(DigestMixin):
 
     Attributes
     ----------
+    anchor : {"centre", "edge"}
+        What the band's distances are measured from. ``"centre"``: from the
+        fitted aperture centre, so the rings sit at the same place on the
+        breech face whatever part of the annulus a pipeline kept: a processed
+        scan cropped 120 µm further out from the aperture moves the fitted
+        edge, and with ``"edge"`` every ring, by 120 µm (the centre does not
+        move). Rings that fall where nothing is measured contribute nothing.
+        ``"edge"``: from the fitted edge (signatures before version 2 of the
+        ring layout).
     ring_inner_offset_um, ring_outer_offset_um : float
-        The sampled band starts and ends this far outside the aperture edge.
+        The sampled band starts and ends this far from the anchor. The
+        default band, 0.95-2.35 mm from the centre, holds the breech face of
+        9 mm primers around firing-pin apertures of 1.1-1.4 mm radius.
     n_rings : int
         Concentric rings across the band.
     n_angles : int
@@ -55,12 +71,22 @@ class RingBand(DigestMixin):
         A ring measured over less than this fraction of its samples contributes nothing.
     """
 
-    ring_inner_offset_um: float = 70.0
-    ring_outer_offset_um: float = 620.0
-    n_rings: int = 24
+    anchor: str = "centre"
+    ring_inner_offset_um: float = 950.0
+    ring_outer_offset_um: float = 2350.0
+    n_rings: int = 28
     n_angles: int = 512
     n_harmonics: int = 48
     min_ring_fraction: float = 0.05
+
+    def __post_init__(self):
+        if self.anchor not in ("centre", "edge"):
+            raise ValueError(f"ring band anchor must be 'centre' or 'edge', got {self.anchor!r}")
+
+    def radii_px(self, r_ap_px: float, spacing_um: float) -> np.ndarray:
+        """The ring radii in pixels around a fitted aperture of radius ``r_ap_px``."""
+        base = r_ap_px if self.anchor == "edge" else 0.0
+        return base + np.linspace(self.ring_inner_offset_um, self.ring_outer_offset_um, self.n_rings) / spacing_um
 
 
 @dataclass(frozen=True)
@@ -91,6 +117,44 @@ def _fit_circle(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:
     c, *_ = np.linalg.lstsq(a, x * x + y * y, rcond=None)
     cx, cy = c[0], c[1]
     return float(cy), float(cx), float(np.sqrt(max(c[2] + cx * cx + cy * cy, 0.0)))
+
+
+def _ransac_circle(y: np.ndarray, x: np.ndarray, *, min_r: float, max_r: float, tol: float = 2.0,
+                   n_trials: int = 300) -> tuple[float, float, float]:
+    """Circle through the most edge points (within ``tol`` pixels), refined by least squares.
+
+    A plain least-squares fit is pulled by every edge that is not the aperture's:
+    a wedge of unmeasured primer next to it, a scan window that cuts it, dropouts.
+    Three-point hypotheses from a fixed-seed generator keep the result deterministic.
+    """
+    rng = np.random.default_rng(0)
+    n = y.size
+    if n > 4000:  # the inlier count needs no more points than this
+        sub = rng.choice(n, 4000, replace=False)
+        ys, xs = y[sub], x[sub]
+    else:
+        ys, xs = y, x
+    idx = rng.integers(0, ys.size, (n_trials, 3))
+    ay, ax = ys[idx[:, 0]], xs[idx[:, 0]]
+    by, bx = ys[idx[:, 1]], xs[idx[:, 1]]
+    qy, qx = ys[idx[:, 2]], xs[idx[:, 2]]
+    d = 2 * (ax * (by - qy) + bx * (qy - ay) + qx * (ay - by))
+    ok = np.abs(d) > 1e-6
+    d = np.where(ok, d, 1.0)
+    a2, b2, q2 = ax * ax + ay * ay, bx * bx + by * by, qx * qx + qy * qy
+    ccx = (a2 * (by - qy) + b2 * (qy - ay) + q2 * (ay - by)) / d
+    ccy = (a2 * (qx - bx) + b2 * (ax - qx) + q2 * (bx - ax)) / d
+    rr = np.hypot(ax - ccx, ay - ccy)
+    ok &= (rr > min_r) & (rr < max_r)
+    if not ok.any():
+        return _fit_circle(y, x)
+    ccx, ccy, rr = ccx[ok], ccy[ok], rr[ok]
+    counts = np.array([(np.abs(np.hypot(ys - cy_, xs - cx_) - r_) < tol).sum() for cy_, cx_, r_ in zip(ccy, ccx, rr)])
+    b = int(np.argmax(counts))
+    inl = np.abs(np.hypot(y - ccy[b], x - ccx[b]) - rr[b]) < tol
+    if inl.sum() < 30:
+        return _fit_circle(y, x)
+    return _fit_circle(y[inl], x[inl])
 
 
 def _hull_mask(valid: np.ndarray) -> np.ndarray:
@@ -139,7 +203,7 @@ def find_aperture(valid: np.ndarray) -> tuple[float, float, float, bool]:
         return fallback
     ey = ey.astype(float)
     ex = ex.astype(float)
-    cy, cx, r = _fit_circle(ey, ex)
+    cy, cx, r = _ransac_circle(ey, ex, min_r=0.1 * outer, max_r=1.2 * outer)
     # dropouts inside the ring also leave edges: trim them away from the circle
     for _ in range(3):
         res = np.abs(np.hypot(ey - cy, ex - cx) - r)
@@ -238,9 +302,7 @@ def _descriptor_at(z: np.ndarray, v: np.ndarray, cy: float, cx: float, r_ap: flo
                    p: DescriptorParams) -> np.ndarray:
     k = p.n_harmonics
     out = np.zeros(descriptor_dimension(p), np.float32)
-    r0 = r_ap + p.ring_inner_offset_um / spacing_um
-    r1 = r_ap + p.ring_outer_offset_um / spacing_um
-    ring, full = sample_rings(z, v, cy=cy, cx=cx, radii=np.linspace(r0, r1, p.n_rings), n_angles=p.n_angles)
+    ring, full = sample_rings(z, v, cy=cy, cx=cx, radii=p.radii_px(r_ap, spacing_um), n_angles=p.n_angles)
 
     spectra = np.zeros((p.n_rings, k), complex)
     for i in range(p.n_rings):

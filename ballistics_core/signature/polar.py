@@ -36,13 +36,14 @@ __all__ = ["PolarParams", "centre_offsets", "polar_correlation", "ring_spectra"]
 class PolarParams(RingBand):
     """Options of :func:`ring_spectra`: a ring band (:class:`RingBand`) of its own.
 
-    Fewer rings than the descriptor's, sampled finer along the angle and kept to
-    twice the harmonics: at the band's radius (1.3-2 mm on 9 mm primers) harmonic
-    96 has a wavelength of about 90-130 µm, the scale of breech-face marks that
-    survives an aperture centre error of a few tens of µm.
+    As many rings as the descriptor's (50 µm apart across the 0.95-2.35 mm band),
+    sampled finer along the angle and kept to twice the harmonics: at the
+    breech face's radius (1.2-2.2 mm on 9 mm primers) harmonic 96 has a
+    wavelength of about 80-140 µm, the scale of breech-face marks that survives
+    an aperture centre error of a few tens of µm.
     """
 
-    n_rings: int = 12
+    n_rings: int = 28
     n_angles: int = 1024
     n_harmonics: int = 96
 
@@ -90,7 +91,7 @@ def ring_spectra(surface: np.ndarray, *, spacing_um: float, params: PolarParams 
     out = np.zeros((len(frame.offsets_um), p.n_rings, p.n_harmonics), np.complex64)
     if not frame.measured:
         return out[0] if frame.single else out
-    radii = frame.r_ap + np.linspace(p.ring_inner_offset_um, p.ring_outer_offset_um, p.n_rings) / spacing_um
+    radii = p.radii_px(frame.r_ap, spacing_um)
     k = p.n_harmonics
     for j, (dy, dx) in enumerate(frame.offsets_um):
         ring, full = sample_rings(frame.z, frame.v, cy=frame.cy + dy / spacing_um, cx=frame.cx + dx / spacing_um,

@@ -68,6 +68,10 @@ class CorrelationRun(Base):
     # what it takes to obtain the same candidate list again.
     search_params_digest: Mapped[str] = mapped_column(String(40), default="")
     n_searched: Mapped[int] = mapped_column(Integer, default=0)
+    # How deep the full comparison went (ballistics_core.search.Depth as a dict): compared,
+    # bound, mates found, and whether the bound cut off candidates the evidence asked for.
+    # NULL for runs made before it was recorded.
+    search_depth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

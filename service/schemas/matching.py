@@ -53,6 +53,7 @@ class RunPublic(Public):
     params_digest: str
     search_params_digest: str
     n_searched: int
+    search_depth: dict[str, Any] | None = None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

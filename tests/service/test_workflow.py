@@ -39,6 +39,8 @@ def link_two_cases(svc, sample_scans) -> dict:
 
     cands = svc.ok(svc.get(f"/api/runs/{run['id']}/candidates", "examiner.north"))
     assert [c["rank"] for c in cands] == list(range(1, len(cands) + 1)) and len(cands) == 2
+    # both others compared in full, and the run says so
+    assert run["search_depth"]["compared"] == 2 and not run["search_depth"]["bound_reached"]
     top = cands[0]
     south_ref = svc.ok(svc.get(f"/api/cases/{s_case}", "investigator.south"))["opaque_reference"]
     # Same slide first; SOUTH's case shows only as its jurisdiction and an opaque reference.

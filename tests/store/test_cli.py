@@ -66,8 +66,12 @@ def test_search_table_and_json(tmp_path, shared_data):
     assert lines[0].split() == ["rank", "candidate", "breech_face", "firing_pin", "fused", "log10_lr", "decision"]
     assert lines[1].split()[1:3] == ["Fadul", "1-2.x3p"]
     r = runner.invoke(app, ["search", q, "--store", s, "--top", "2", "--json"])
-    hits = json.loads(r.output)["hits"]
+    out = json.loads(r.output)
+    hits = out["hits"]
     assert [h["rank"] for h in hits] == [1, 2] and hits[0]["candidate"] == "Fadul 1-2.x3p"
+    # how deep the full comparison went: every other stored scan, since the store is that small
+    assert out["depth"]["compared"] == out["rescored"] and out["depth"]["bound"] == 20
+    assert out["depth"]["bound_reached"] is False
 
 
 @needs_pipeline
