@@ -121,7 +121,7 @@ def test_two_worker_processes_on_a_dask_cluster_do_every_run_exactly_once(databa
     engine = Engine(svc.settings.store_dir)
     expected = {}
     for scan_id, sig in query.items():
-        matches = engine.search(engine.load(sig), top_k=svc.settings.run_top_k, exclude={sig}, filters={},
+        matches, _depth = engine.search(engine.load(sig), top_k=svc.settings.run_top_k, exclude={sig}, filters={},
                                 progress=lambda f: None)
         expected[scan_id] = [(m.signature_id, m.fused) for m in matches]
     for run_id in scan_of:
