@@ -18,12 +18,28 @@ from fastapi.security import SecurityScopes
 
 from service.api.deps import SessionDep, SettingsDep, get_current_user
 from service.core.security import decode_access_token
-from service.models import User
+from service.models import Role, User
 
 COOKIE = "bfp_session"
 PREFIX = "/review"
 LOGIN = f"{PREFIX}/login"
-HOME = f"{PREFIX}/runs"
+HOME = f"{PREFIX}/home"
+
+# Where each role starts after signing in.
+ROLE_HOME: dict[Role, str] = {
+    Role.lab_submitter: f"{PREFIX}/cases",
+    Role.examiner: f"{PREFIX}/runs",
+    Role.analyst: f"{PREFIX}/runs",
+    Role.investigator: f"{PREFIX}/inbox",
+    Role.prosecutor: f"{PREFIX}/inbox",
+    Role.auditor: f"{PREFIX}/audit",
+    Role.admin: f"{PREFIX}/admin",
+    Role.partner: f"{PREFIX}/partner",
+}
+
+
+def role_home(role: Role) -> str:
+    return ROLE_HOME.get(role, f"{PREFIX}/runs")
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,14 @@ def current_viewer(request: Request, session: SessionDep, settings: SettingsDep)
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def optional_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer | None:
+    """The signed-in user, or None (pages that signed-out visitors may also use)."""
+    try:
+        return current_viewer(request, session, settings)
+    except HTTPException:
+        return None
 
 
 def need(viewer: Viewer, scope: str) -> None:

@@ -8,6 +8,7 @@ database and signature store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -62,9 +63,28 @@ def review_world(tmp_path_factory):
         client.close()
 
 
-def page_client(world: ReviewWorld, username: str | None = None) -> httpx.Client:
-    """A browser-like client (cookies, no redirects followed), signed in through the form."""
-    c = httpx.Client(base_url=world.url, timeout=120, follow_redirects=False)
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class PageClient(httpx.Client):
+    """A browser-like client: cookies kept, redirects not followed, and form posts carry
+    the CSRF token a page gives (``csrf=False`` posts without one)."""
+
+    def csrf(self) -> str:
+        page = self.get("/review/login")
+        found = CSRF_RE.search(page.text)
+        assert found, page.text[:500]
+        return found.group(1)
+
+    def post(self, url, *, data=None, csrf: bool = True, **kw):
+        if csrf:
+            data = dict(data or {}, csrf_token=self.csrf())
+        return super().post(url, data=data, **kw)
+
+
+def page_client(world: ReviewWorld, username: str | None = None, **headers) -> PageClient:
+    """Signed in through the form when ``username`` is given."""
+    c = PageClient(base_url=world.url, timeout=120, follow_redirects=False, headers=headers)
     if username:
         r = c.post("/review/login", data={"username": username, "password": world.svc.passwords[username],
                                           "next": "/review/runs"})
