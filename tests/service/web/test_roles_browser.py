@@ -73,6 +73,10 @@ def shot(page, tmp_path: Path, name: str) -> None:
         shutil.copyfile(path, SHOTS / path.name)
 
 
+def set_language_cookie(ctx, url: str, code: str) -> None:
+    ctx.add_cookies([{"name": "bfp_lang", "value": code, "url": url + "/review/"}])
+
+
 def sign_in_with_the_keyboard(page, url: str, username: str, password: str) -> None:
     assert "/review/login" in page.url
     page.focus("#username")
@@ -162,32 +166,42 @@ def test_every_page_in_every_language(review_world, browser, tmp_path):
         "runs": "/review/runs", "run": f"/review/runs/{review_world.run_id}",
         "candidate": f"/review/candidates/{cand['id']}",
     }
+    # A signed-out visitor: the browser's language decides the first page.
     for code, lang in LANGUAGES.items():
-        _ = translations(code).gettext
-        # A signed-out visitor: the browser's language decides the first page.
         ctx, page = _context(browser, lang.tag)
         try:
             page.goto(f"{url}/review/cases")
             assert page.get_attribute("html", "lang") == lang.tag
-            assert page.inner_text("h1") == _("Sign in")
-            # The auditor may not open cases: the API's 403, as a page, in the reader's language.
-            sign_in_with_the_keyboard(page, url, "auditor.north", svc.passwords["auditor.north"])
-            page.goto(f"{url}/review/cases")
-            assert page.inner_text("h1") == _("Not allowed")
-            assert "cases:read" in page.inner_text('[data-testid="refusal"]')
-            check_accessibility(page, f"403 {code}")
+            assert page.inner_text("h1") == translations(code).gettext("Sign in")
         finally:
             ctx.close()
-        # A signed-in examiner chooses the language with the keyboard; every page follows.
-        ctx, page = _context(browser, "en")
-        try:
-            page.goto(f"{url}/review/runs")
-            sign_in_with_the_keyboard(page, url, "examiner.north", svc.passwords["examiner.north"])
+    # The auditor may not open cases: the API's 403, as a page, in the reader's language.
+    ctx, page = _context(browser, "en")
+    try:
+        page.goto(f"{url}/review/cases")
+        sign_in_with_the_keyboard(page, url, "auditor.north", svc.passwords["auditor.north"])
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            page.goto(f"{url}/review/cases")
+            assert page.get_attribute("html", "lang") == lang.tag
+            assert page.inner_text("h1") == translations(code).gettext("Not allowed")
+            assert "cases:read" in page.inner_text('[data-testid="refusal"]')
+            check_accessibility(page, f"403 {code}")
+    finally:
+        ctx.close()
+    # A signed-in examiner chooses each language with the keyboard; every page follows.
+    ctx, page = _context(browser, "en")
+    try:
+        page.goto(f"{url}/review/runs")
+        sign_in_with_the_keyboard(page, url, "examiner.north", svc.passwords["examiner.north"])
+        for code, lang in LANGUAGES.items():
+            _ = translations(code).gettext
             page.focus("#lang-choice")
             page.select_option("#lang-choice", code)
             page.keyboard.press("Tab")
-            page.keyboard.press("Enter")
-            page.wait_for_function(f"() => document.documentElement.lang === '{lang.tag}'")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.get_attribute("html", "lang") == lang.tag
             for name, path in pages.items():
                 page.goto(url + path)
                 assert page.get_attribute("html", "lang") == lang.tag, (code, name)
@@ -196,11 +210,106 @@ def test_every_page_in_every_language(review_world, browser, tmp_path):
                 check_accessibility(page, f"{name} {code}")
                 if name in ("case", "candidate"):
                     shot(page, tmp_path, f"{name}_{code}")
-        finally:
-            ctx.close()
+    finally:
+        ctx.close()
     # Leave the examiner in English for the other tests.
     with svc.app.state.session_factory() as s:
         from service.models import User
         from sqlalchemy import select
         s.scalar(select(User).where(User.username == "examiner.north")).locale = None
         s.commit()
+
+
+def _signed_in(browser, world, username: str, path: str, lang_tag: str = "en"):
+    ctx, page = _context(browser, lang_tag)
+    page.goto(world.url + path)
+    sign_in_with_the_keyboard(page, world.url, username, world.svc.passwords[username])
+    return ctx, page
+
+
+@pytest.mark.slow
+def test_investigator_partner_and_auditor_paths(hit_world, browser, tmp_path):
+    svc, url = hit_world.svc, hit_world.url
+    # An investigator opens the new hit from the inbox and asks for the other case.
+    ctx, page = _signed_in(browser, hit_world, "investigator.north", "/review/inbox")
+    try:
+        assert page.url == f"{url}/review/inbox"
+        assert page.inner_text('[data-testid="unread"]') == "New hits: 1 · new leads: 1"
+        check_accessibility(page, "inbox")
+        shot(page, tmp_path, "investigator_inbox_en")
+        page.focus(f'[data-testid="hit-link-{hit_world.hit_id}"]')
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url == f"{url}/review/hits/{hit_world.hit_id}"
+        assert "SOUTH" in page.inner_text('[data-testid="linked-cases"]')
+        check_accessibility(page, "hit")
+        page.focus("#justification")
+        page.keyboard.type("Same pistol in both shootings: joint investigation team")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "requested" in page.inner_text('[data-testid="flash"]')
+        check_accessibility(page, "hit after request")
+        shot(page, tmp_path, "investigator_hit_en")
+        assert [d["status"] for d in svc.ok(svc.get("/api/disclosures", "investigator.north"))] == ["requested"]
+    finally:
+        ctx.close()
+
+    # A partner sees hit or no-hit for its two queries, and nothing else.
+    ctx, page = _signed_in(browser, hit_world, "partner.partner", "/review/home")
+    try:
+        assert page.url == f"{url}/review/partner"
+        hit_row = page.locator(f'tr[data-run="{hit_world.partner_runs["P-1"]}"]')
+        nohit_row = page.locator(f'tr[data-run="{hit_world.partner_runs["P-2"]}"]')
+        assert hit_row.locator('[data-testid="hit"]').count() == 1
+        assert nohit_row.locator('[data-testid="nohit"]').count() == 1
+        check_accessibility(page, "partner")
+        shot(page, tmp_path, "partner_results_en")
+    finally:
+        ctx.close()
+
+    # An auditor filters the trail, then sees a tampered entry reported.
+    ctx, page = _signed_in(browser, hit_world, "auditor.north", "/review/home")
+    try:
+        assert page.url == f"{url}/review/audit"
+        page.select_option("#f-action", "create")
+        page.focus("#f-user")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        actions = page.locator('[data-testid="audit-entries"] tbody td:nth-child(4)').all_inner_texts()
+        assert actions and set(actions) == {"create"}
+        check_accessibility(page, "audit")
+        from sqlalchemy import text
+
+        with svc.app.state.session_factory() as s:
+            s.execute(text("DROP TRIGGER audit_log_no_delete"))
+            target = s.execute(text("SELECT seq FROM audit_log WHERE action = 'disclosure.request'")).scalar()
+            s.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": target})
+            s.commit()
+        page.click('[data-testid="verify-link"]')
+        page.wait_for_url(f"{url}/review/audit/verify")
+        result = page.locator('[data-testid="verify-result"]')
+        assert result.get_attribute("data-ok") == "0" and result.get_attribute("data-broken") == str(target)
+        assert f"entry {target} is missing" in result.inner_text()
+        check_accessibility(page, "audit verify")
+        shot(page, tmp_path, "auditor_broken_chain_en")
+    finally:
+        ctx.close()
+
+    # The same pages in every language (the visitor's language cookie: these users set none).
+    for username, paths in (("investigator.north", ["/review/inbox", f"/review/hits/{hit_world.hit_id}"]),
+                            ("partner.partner", ["/review/partner"]),
+                            ("auditor.north", ["/review/audit", "/review/audit/verify"])):
+        ctx, page = _signed_in(browser, hit_world, username, paths[0])
+        try:
+            for code, lang in LANGUAGES.items():
+                set_language_cookie(ctx, url, code)
+                for path in paths:
+                    page.goto(url + path)
+                    assert page.get_attribute("html", "lang") == lang.tag, (code, path)
+                    assert translations(code).gettext("Sign out") == page.inner_text("header.top .who button")
+                    check_accessibility(page, f"{path} {code}")
+                if code != "en" and username == "investigator.north":
+                    shot(page, tmp_path, f"investigator_hit_{code}")
+        finally:
+            ctx.close()
