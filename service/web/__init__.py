@@ -8,12 +8,13 @@ route functions, in the language of its reader (``service.web.i18n``).
 
 from fastapi import APIRouter
 
-from service.web import investigator, oversight, pages, submitter
+from service.web import admin, investigator, oversight, pages, submitter
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(submitter.router)
 router.include_router(investigator.router)
 router.include_router(oversight.router)
+router.include_router(admin.router)
 
 __all__ = ["router"]

@@ -33,7 +33,7 @@ ROLE_HOME: dict[Role, str] = {
     Role.investigator: f"{PREFIX}/inbox",
     Role.prosecutor: f"{PREFIX}/inbox",
     Role.auditor: f"{PREFIX}/audit",
-    Role.admin: f"{PREFIX}/audit",  # user administration pages: not yet (the API has them)
+    Role.admin: f"{PREFIX}/admin",
     Role.partner: f"{PREFIX}/partner",
 }
 

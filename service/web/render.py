@@ -18,7 +18,6 @@ STATIC = {
     "review.css": "text/css",
     "review.js": "text/javascript",
     "upload.js": "text/javascript",
-    "chart.js": "text/javascript",
 }
 
 

@@ -19,5 +19,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:  # SQLite rebuilds the table
-        batch.drop_column("locale")
+    # A plain DROP COLUMN (SQLite >= 3.35 has it): rebuilding user_account in batch mode
+    # would break the foreign keys that every case, scan and review holds on it.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE user_account DROP COLUMN locale")
+    else:
+        op.drop_column("user_account", "locale")

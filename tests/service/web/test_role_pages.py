@@ -98,3 +98,35 @@ def test_an_auditor_filters_the_trail_and_sees_where_the_chain_breaks(hit_world)
         s.commit()
     broken = a.get("/review/audit/verify").text
     assert f'data-broken="{target}"' in broken and "contents do not match the stored hash" in broken
+
+
+def test_an_administrator_manages_users_jurisdictions_and_agencies(hit_world):
+    svc = hit_world.svc
+    a = client(hit_world, "admin.north")
+    assert a.get("/review/home").headers["location"] == "/review/admin"
+    page = a.get("/review/admin").text
+    assert 'data-user="examiner.south"' in page
+    r = a.post("/review/admin/jurisdictions", data={"code": "ME", "name": "Montenegro"})
+    assert r.status_code == 303, r.text
+    jur = next(j for j in svc.ok(svc.get("/api/jurisdictions", "admin.north")) if j["code"] == "ME")
+    assert a.post("/review/admin/agencies", data={"jurisdiction_id": str(jur["id"]), "name": "Forensic Centre",
+                                                  "kind": "laboratory"}).status_code == 303
+    short = a.post("/review/admin/users", data={"username": "examiner.me", "password": "short", "role": "examiner",
+                                               "jurisdiction_id": str(jur["id"])})
+    assert short.status_code == 422 and "password" in short.text
+    ok = a.post("/review/admin/users", data={"username": "examiner.me", "password": "a-long-enough-password",
+                                            "role": "examiner", "jurisdiction_id": str(jur["id"])})
+    assert ok.status_code == 303, ok.text
+    assert svc.client.post("/api/login/access-token", data={"username": "examiner.me",
+                                                            "password": "a-long-enough-password"}).status_code == 200
+    user = next(u for u in svc.ok(svc.get("/api/users", "admin.north")) if u["username"] == "examiner.me")
+    assert a.post(f"/review/admin/users/{user['id']}", data={"is_active": "false"}).status_code == 303
+    assert svc.client.post("/api/login/access-token", data={"username": "examiner.me",
+                                                            "password": "a-long-enough-password"}).status_code == 401
+    dup = a.post("/review/admin/jurisdictions", data={"code": "ME", "name": "again"})
+    assert dup.status_code == 409 and "already exists" in dup.text
+    # Other roles get the API's refusal.
+    r = client(hit_world, "analyst.north").post("/review/admin/users", data={"username": "x.y", "password": "p" * 12,
+                                                                             "role": "admin", "jurisdiction_id": "1"})
+    assert r.status_code == 403 and "admin" in r.text
+    assert svc.post("/api/users", "analyst.north", json={}).status_code in (403, 422)

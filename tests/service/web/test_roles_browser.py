@@ -299,7 +299,8 @@ def test_investigator_partner_and_auditor_paths(hit_world, browser, tmp_path):
     # The same pages in every language (the visitor's language cookie: these users set none).
     for username, paths in (("investigator.north", ["/review/inbox", f"/review/hits/{hit_world.hit_id}"]),
                             ("partner.partner", ["/review/partner"]),
-                            ("auditor.north", ["/review/audit", "/review/audit/verify"])):
+                            ("auditor.north", ["/review/audit", "/review/audit/verify"]),
+                            ("admin.north", ["/review/admin"])):
         ctx, page = _signed_in(browser, hit_world, username, paths[0])
         try:
             for code, lang in LANGUAGES.items():
