@@ -7,6 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from service.models import DisclosureStatus, LeadState
+from service.api.types import BodyId, OptionalBodyId
+from service.schemas.base import Input
 from service.schemas.cases import CaseRef
 
 

@@ -30,7 +30,7 @@ def test_login_sets_a_strict_httponly_cookie_and_refuses_bad_passwords(review_wo
     ok = c.post("/review/login", data={"username": "examiner.north",
                                        "password": review_world.svc.passwords["examiner.north"],
                                        "next": "https://evil.example/steal"})
-    assert ok.status_code == 303 and ok.headers["location"] == "/review/runs"  # no open redirect
+    assert ok.status_code == 303 and ok.headers["location"] == "/review/home"  # no open redirect
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/review" in cookie
     page = c.get("/review/runs").text
