@@ -28,7 +28,6 @@ from ballistics_core.cli import (  # noqa: E402
 
 for _module in (cmd_scan, cmd_preprocess, cmd_compare, cmd_store, cmd_bench, cmd_demo, cmd_validate):
     _module.register(app)
-__import__("service.cli_admin", fromlist=["register"]).register(app)  # the service's own commands (lazy imports)
 
 
 @app.command()

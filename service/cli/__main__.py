@@ -1,5 +1,6 @@
 """``python -m service.cli``: the ``ballistics`` command."""
 
-from service.cli import main
+if __name__ == "__main__":
+    from service.cli import main
 
-main()
+    main()

@@ -416,7 +416,8 @@ def export_report(
         params={"run_id": run.id, "candidate_id": cand.id},
         summary={"query_sha256": pair.a.source_sha256, "candidate_sha256": pair.b.source_sha256,
                  "algorithm_version": c.algorithm_version, "params_digest": c.params_digest, "cmc": c.cmc,
-                 "log10_lr": c.log10_lr, "decision": c.decision,
+                 "log10_lr": c.log10_lr, "decision": c.decision, "verbal": c.verbal, "gate": c.gate,
+                 "lr_model": c.lr_model,
                  "examiner_decisions": [r.decision for r in context.reviews]},
     )
     stored = save_report(session, reports_dir(settings), scope, product)

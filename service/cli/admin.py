@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         if not password:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
-            UserCreate(username=username, password=password, role="admin", jurisdiction_id=0)
+            UserCreate(username=username, password=password, role="admin", jurisdiction_id=1)  # the id is checked later; only the fields matter here
             JurisdictionCreate(code=jurisdiction, name=jurisdiction_name or jurisdiction)
         except ValidationError as exc:
             e = exc.errors()[0]
