@@ -76,7 +76,8 @@ def create_user(
 ) -> Response:
     def action():
         body = UserCreate(username=username.strip(), password=password, full_name=full_name.strip(), role=role,
-                          jurisdiction_id=jurisdiction_id or 0)
+                          jurisdiction_id=int(jurisdiction_id) if jurisdiction_id.strip().isdigit()
+                          and len(jurisdiction_id.strip()) < 11 else 0)
         users_api.create_user(body, session, viewer.user)
     return _act(request, session, settings, viewer, csrf_token, "user", action)
 
@@ -116,6 +117,8 @@ def create_agency(
     kind: Annotated[str, Form(max_length=40)] = "police", csrf_token: CsrfField = None,
 ) -> Response:
     def action():
-        jurisdictions_api.create_agency(AgencyCreate(jurisdiction_id=jurisdiction_id or 0, name=name.strip(),
+        # a form sends text; the API's body takes a JSON integer, so convert here (bad text -> 0 -> refused)
+        jid = int(jurisdiction_id) if jurisdiction_id.strip().isdigit() and len(jurisdiction_id.strip()) < 11 else 0
+        jurisdictions_api.create_agency(AgencyCreate(jurisdiction_id=jid, name=name.strip(),
                                                      kind=kind.strip() or "police"), session, viewer.user)
     return _act(request, session, settings, viewer, csrf_token, "agency", action)

@@ -7,6 +7,8 @@ is shown as the API gave it (status and reason), never as a traceback.
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 from typing import Annotated
 
@@ -42,6 +44,20 @@ def _see(path: str) -> RedirectResponse:
 
 # --- cases ---------------------------------------------------------------------------------
 
+
+
+def _number(text: str):
+    """A form field as the JSON number the API expects; empty is None, other text is passed on
+    unchanged so that the API's validation names the field."""
+    t = (text or "").strip()
+    if not t:
+        return None
+    for conv in (int, float):
+        try:
+            return conv(t)
+        except ValueError:
+            pass
+    return t
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
@@ -138,9 +154,11 @@ def add_event(
         guard(request, settings, csrf_token)
         need(viewer, "cases:write")
         try:
-            body = EventCreate(kind=kind, date_from=date_from, date_to=date_to or None, location=location.strip(),
-                               latitude=latitude or None, longitude=longitude or None,
-                               location_precision=location_precision or "unknown", notes=notes.strip())
+            # The API takes JSON values; a form sends text: build the body as JSON would carry it.
+            body = EventCreate.model_validate_json(json.dumps(dict(
+                kind=kind, date_from=date_from, date_to=date_to or None, location=location.strip(),
+                latitude=_number(latitude), longitude=_number(longitude),
+                location_precision=location_precision or "unknown", notes=notes.strip())))
         except ValidationError as exc:
             raise _invalid(exc) from None
         event = events_api.create_event(case_id, body, session, viewer.user)
@@ -166,8 +184,9 @@ def add_exhibit(
         guard(request, settings, csrf_token)
         need(viewer, "cases:write")
         try:
-            body = ExhibitCreate(kind=kind, lab_number=lab_number.strip(), event_id=event_id or None,
-                                 description=description.strip(), calibre=calibre.strip(), firearm=firearm.strip())
+            body = ExhibitCreate.model_validate_json(json.dumps(dict(
+                kind=kind, lab_number=lab_number.strip(), event_id=_number(event_id), description=description.strip(),
+                calibre=calibre.strip(), firearm=firearm.strip())))
         except ValidationError as exc:
             raise _invalid(exc) from None
         exhibit = exhibits_api.create_exhibit(case_id, body, session, viewer.user)
