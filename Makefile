@@ -30,6 +30,7 @@ run: install
 test: install
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_browser.sh
+	bash scripts/ensure_axe.sh
 	BALLISTICS_REQUIRE_POSTGRES=$${CI:+1} BALLISTICS_REQUIRE_BROWSER=$${CI:+1} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 clean:

@@ -9,9 +9,9 @@ the command names the README documents; ``main`` is the installed entry point.
 from __future__ import annotations
 
 from ballistics_core.cli.app import app
-from service.cli import backup, registry, report, serve
+from service.cli import admin, backup, registry, report, serve
 
-for _module in (serve, report, registry, backup):
+for _module in (serve, report, registry, backup, admin):
     _module.register(app)
 
 

@@ -56,6 +56,8 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Language of the pages (a catalog code of service.web.i18n); None: follow the browser.
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
     # Failed sign-ins before this moment no longer count (a success, or an admin's unlock).
     failures_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

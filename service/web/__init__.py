@@ -1,10 +1,20 @@
-"""HTML pages for examiners, served by the service itself (no separate front-end build).
+"""HTML pages for every role, served by the service itself (no separate front-end build).
 
-``service.web.pages.router`` holds the pages under ``/review``: sign-in, the queue of
-correlation runs, a run's ranked candidates, one candidate with its aligned figures,
-decisions and the comparison report.
+``service.web.router`` holds the pages under ``/review``: sign-in and the language
+choice, the examiner's review (runs, candidates, decisions, reports) and the lab
+submitter's cases, events, exhibits and uploads. Every page calls the API's own
+route functions, in the language of its reader (``service.web.i18n``).
 """
 
-from service.web.pages import router
+from fastapi import APIRouter
+
+from service.web import admin, investigator, oversight, pages, submitter
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(submitter.router)
+router.include_router(investigator.router)
+router.include_router(oversight.router)
+router.include_router(admin.router)
 
 __all__ = ["router"]

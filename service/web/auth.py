@@ -1,9 +1,7 @@
-"""Who is looking at a page: a signed-in session, its opaque token in an HttpOnly cookie.
+"""Who is looking at a page: a signed-in session, its refresh token in an HttpOnly cookie.
 
-The login form signs in through the API's own password flow (same users, passwords,
-scopes, throttling, lockout and audit entries) and keeps the session's refresh token
-as the cookie; each page looks the session up by the token's SHA-256, so signing out,
-a password change or a deactivation ends the page session at once too. The cookie is
+The login form obtains the token through the API's own password flow, so the same
+users, passwords, scopes and audit entries apply. The cookie is
 HttpOnly (scripts cannot read it), SameSite=Strict (no other site can make the
 browser send it) and limited to the pages' path; the ``/api`` routes never read it
 and keep answering 401 to callers without an ``Authorization`` header.
@@ -11,8 +9,6 @@ and keep answering 401 to callers without an ``Authorization`` header.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlsplit
@@ -22,14 +18,30 @@ from datetime import datetime, timezone
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 
-from service.api.deps import SessionDep
+from service.api.deps import SessionDep, SettingsDep
 from service.crud.signin import token_hash
-from service.models import RefreshToken, User
+from service.models import RefreshToken, Role, User
 
 COOKIE = "bfp_session"
 PREFIX = "/review"
 LOGIN = f"{PREFIX}/login"
-HOME = f"{PREFIX}/runs"
+HOME = f"{PREFIX}/home"
+
+# Where each role starts after signing in.
+ROLE_HOME: dict[Role, str] = {
+    Role.lab_submitter: f"{PREFIX}/cases",
+    Role.examiner: f"{PREFIX}/runs",
+    Role.analyst: f"{PREFIX}/runs",
+    Role.investigator: f"{PREFIX}/inbox",
+    Role.prosecutor: f"{PREFIX}/inbox",
+    Role.auditor: f"{PREFIX}/audit",
+    Role.admin: f"{PREFIX}/admin",
+    Role.partner: f"{PREFIX}/partner",
+}
+
+
+def role_home(role: Role) -> str:
+    return ROLE_HOME.get(role, f"{PREFIX}/runs")
 
 
 @dataclass(frozen=True)
@@ -39,8 +51,6 @@ class Viewer:
     user: User
     scopes: frozenset[str]
     jurisdiction: str = ""
-    session_id: int | None = None
-    csrf: str = ""
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes
@@ -64,7 +74,9 @@ def to_login(request: Request) -> HTTPException:
                          headers={"Location": f"{LOGIN}?next={quote(here, safe='')}"})
 
 
-def current_viewer(request: Request, session: SessionDep) -> Viewer:
+def current_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer:
+    # The cookie holds the session's refresh token (opaque, looked up by its SHA-256):
+    # signing out, a password change or a deactivation ends the page session at once.
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 200:
         raise to_login(request)
@@ -76,29 +88,23 @@ def current_viewer(request: Request, session: SessionDep) -> Viewer:
         raise to_login(request)
     code = user.jurisdiction.code
     session.commit()
-    return Viewer(user=user, scopes=frozenset(row.scopes.split()), jurisdiction=code, session_id=row.id,
-                  csrf=csrf_token_for(token))
+    return Viewer(user=user, scopes=frozenset(row.scopes.split()), jurisdiction=code)
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
+def optional_viewer(request: Request, session: SessionDep, settings: SettingsDep) -> Viewer | None:
+    """The signed-in user, or None (pages that signed-out visitors may also use)."""
+    try:
+        return current_viewer(request, session, settings)
+    except HTTPException:
+        return None
+
+
 def need(viewer: Viewer, scope: str) -> None:
     if not viewer.may(scope):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"your role ({viewer.user.role.value}) lacks {scope}")
-
-
-def csrf_token_for(cookie: str) -> str:
-    """The form token of a page session: derived from its cookie, which another site
-    can make the browser send (were SameSite to fail) but never read."""
-    return hashlib.sha256(b"csrf:" + cookie.encode()).hexdigest()
-
-
-def check_csrf(request: Request, submitted: str) -> None:
-    """Refuse a form post without this session's form token (CSRF)."""
-    cookie = request.cookies.get(COOKIE) or ""
-    if not cookie or not hmac.compare_digest(csrf_token_for(cookie), submitted or ""):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="form token missing or wrong: reload the page")
 
 
 def same_origin(request: Request) -> None:

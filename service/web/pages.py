@@ -8,12 +8,10 @@ an authenticated route and cached per (run, candidate).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
-import jinja2
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
@@ -21,13 +19,13 @@ from sqlalchemy import func, select
 
 from ballistics_core.errors import BallisticsError
 from service import audit
-from service.api.types import MAX_DB_ID, DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import leads as leads_api
 from service.api.routes import login as login_api
 from service.api.routes import reviews as reviews_api
 from service.api.routes import runs as runs_api
 from service.crud.access import own_candidate
+from service.api.types import MAX_DB_ID, DbId
 from service.crud.signin import revoke_session, token_hash
 from service.models import (
     Candidate, CorrelationRun, Lead, LeadState, RefreshToken, Review, ReviewDecision, RunStatus, User,
@@ -36,72 +34,31 @@ from service.reports.cache import ReviewMaterial, review_cache
 from service.reports.comparison_report import MEDIA_TYPES, RecordedReview, ReportContext, build_report
 from service.reports.pairs import compare_pair
 from service.schemas import CandidatePublic, LeadCreate, LeadTransition, ReviewCreate
-from service.web.auth import (
-    COOKIE, HOME, LOGIN, PREFIX, Viewer, ViewerDep, check_csrf, need, safe_next, same_origin,
-)
+from service.web import csrf
+from service.web.auth import (COOKIE, HOME, LOGIN, PREFIX, Viewer, ViewerDep, need, optional_viewer, role_home,
+                              safe_next, same_origin)
+from service.web.i18n import LANG_COOKIE, N_, known
+from service.web.render import STATIC, error_page, render, translator
 
 HERE = Path(__file__).resolve().parent
-STATIC = {"review.css": "text/css", "review.js": "text/javascript"}
+
 FIGURE_NAMES = ("surfaces", "overlay", "firing_pin")
 FIGURE_TITLES = {
-    "surfaces": "Aligned surfaces with congruent cells",
-    "overlay": "Overlay and difference",
-    "firing_pin": "Firing-pin comparison",
+    "surfaces": N_("Aligned surfaces with congruent cells"),
+    "overlay": N_("Overlay and difference"),
+    "firing_pin": N_("Firing-pin comparison"),
 }
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
-
-def _fmt(x, spec: str = ".2f") -> str:
-    return "–" if x is None else format(x, spec)
-
-
-_env.filters["num"] = _fmt
-
-
-def _static_version() -> str:
-    h = hashlib.sha256()
-    for name in sorted(STATIC):
-        h.update((HERE / "static" / name).read_bytes())
-    return h.hexdigest()[:10]
-
-
-_env.globals["static_version"] = _static_version()
-_env.globals["prefix"] = PREFIX
-
-
-def render(template: str, *, status_code: int = 200, viewer: Viewer | None = None, **context) -> HTMLResponse:
-    # Every form of a signed-in page carries the session's form token (CSRF).
-    html = _env.get_template(template).render(viewer=viewer, csrf=viewer.csrf if viewer else "", **context)
-    # Pages hold case data: never cached by the browser or anything in between.
-    return HTMLResponse(html, status_code=status_code, headers={
-        "Cache-Control": "no-store",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
-                                   "frame-ancestors 'none'; form-action 'self'",
-    })
-
-
-def error_page(viewer: Viewer | None, exc: HTTPException) -> HTMLResponse:
-    return render("error.html", status_code=exc.status_code, viewer=viewer, status=exc.status_code,
-                  detail=exc.detail)
-
-
-def case_label(c: CandidatePublic) -> str:
+def case_label(c: CandidatePublic, _=lambda s: s) -> str:
     m = c.match
     if m is None:
-        return "no case record here"
+        return _("no case record here")
     if m.reference:
-        return m.reference if not m.disclosed else f"{m.reference} ({m.jurisdiction}, disclosed)"
+        disclosed = _("disclosed")
+        return m.reference if not m.disclosed else f"{m.reference} ({m.jurisdiction}, {disclosed})"
     return f"{m.jurisdiction} · {m.opaque_reference}"
 
 
@@ -118,13 +75,28 @@ def static_file(name: str) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 @router.get("/", response_class=HTMLResponse)
-def home() -> RedirectResponse:
+def root() -> RedirectResponse:
     return RedirectResponse(HOME, status.HTTP_303_SEE_OTHER)
 
 
+@router.get("/home", response_class=HTMLResponse)
+def home(viewer: ViewerDep) -> RedirectResponse:
+    """Each role starts on its own main page."""
+    return RedirectResponse(role_home(viewer.user.role), status.HTTP_303_SEE_OTHER)
+
+
+def guard(request: Request, settings, token: str | None) -> None:
+    """Every state-changing form: same origin and a valid CSRF token."""
+    same_origin(request)
+    csrf.check(request, settings, token)
+
+
+CsrfField = Annotated[str | None, Form(alias=csrf.CSRF_FIELD, max_length=300)]
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_page(next: str | None = None) -> HTMLResponse:
-    return render("login.html", next=safe_next(next), error=None, username="")
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", next=safe_next(next), error=None, username="")
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -135,17 +107,20 @@ def login_submit(
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = HOME,
+    csrf_token: CsrfField = None,
 ) -> Response:
-    # No session yet, so no form token: the Origin check and the SameSite cookie guard it.
-    same_origin(request)
+    try:
+        guard(request, settings, csrf_token)
+    except HTTPException as exc:
+        return render(request, "login.html", status_code=exc.status_code, next=safe_next(next), username=username,
+                      error="expired")
     form = OAuth2PasswordRequestForm(username=username, password=password, scope="")
     try:
         token = login_api.login(form, request, session, settings)
     except HTTPException as exc:
-        message = {423: "This account is locked after repeated failed sign-ins; ask an administrator.",
-                   429: "Too many failed sign-ins from this address; try again later."}
-        return render("login.html", status_code=exc.status_code, next=safe_next(next), username=username,
-                      error=message.get(exc.status_code, "Incorrect username or password."))
+        # throttling (429) and lockout (423) say so; anything else is bad credentials
+        return render(request, "login.html", status_code=exc.status_code, next=safe_next(next), username=username,
+                      error={423: "locked", 429: "throttled"}.get(exc.status_code, "credentials"))
     response = RedirectResponse(safe_next(next), status.HTTP_303_SEE_OTHER)
     # The cookie holds the session's refresh token: opaque, revocable, looked up by hash.
     response.set_cookie(
@@ -156,9 +131,11 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, Form(max_length=200)] = "") -> RedirectResponse:
-    same_origin(request)
-    check_csrf(request, csrf_token)
+def logout(request: Request, session: SessionDep, settings: SettingsDep, csrf_token: CsrfField = None) -> Response:
+    try:
+        guard(request, settings, csrf_token)
+    except HTTPException as exc:
+        return error_page(request, None, exc)
     cookie = request.cookies.get(COOKIE)
     if cookie and len(cookie) <= 200:
         row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(cookie)))
@@ -171,16 +148,46 @@ def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, For
     return response
 
 
+@router.post("/language")
+def choose_language(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: Annotated[str, Form(max_length=16)],
+    next: Annotated[str, Form(max_length=500)] = HOME,
+    csrf_token: CsrfField = None,
+) -> Response:
+    """The language of the pages: the user's setting when signed in, a cookie before."""
+    try:
+        guard(request, settings, csrf_token)
+        if known(lang) is None:
+            raise HTTPException(422, detail=f"unknown language {lang!r}")
+        viewer = optional_viewer(request, session, settings)
+        if viewer is not None:
+            user = session.get(User, viewer.user.id)
+            if user.locale != lang:
+                audit.record(session, user, "update", "user", user.id, locale=lang, via="pages")
+                user.locale = lang
+            session.commit()
+    except HTTPException as exc:
+        return error_page(request, None, exc)
+    target = next if next == LOGIN or next.startswith(LOGIN + "?") else safe_next(next)
+    response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path=PREFIX, samesite="strict",
+                        httponly=True, secure=request.url.scheme == "https")
+    return response
+
+
 # --- the queue and one run -----------------------------------------------------------------
 
 
 @router.get("/runs", response_class=HTMLResponse)
-def runs_page(session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def runs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "runs:read")
         runs = runs_api.list_runs(session, viewer.user)
     except HTTPException as exc:
-        return error_page(viewer, exc)
+        return error_page(request, viewer, exc)
     ids = [r.id for r in runs]
     counts, best, reviewed = {}, {}, {}
     if ids:
@@ -202,7 +209,7 @@ def runs_page(session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     ]
     session.commit()
     busy = any(r.status in (RunStatus.queued, RunStatus.running) for r in runs)
-    return render("runs.html", viewer=viewer, rows=rows, busy=busy)
+    return render(request, "runs.html", viewer=viewer, rows=rows, busy=busy)
 
 
 def _latest_reviews(session, candidate_ids: list[int]) -> dict[int, Review]:
@@ -214,17 +221,18 @@ def _latest_reviews(session, candidate_ids: list[int]) -> dict[int, Review]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: DbId, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
+def run_page(run_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "runs:read")
         run = runs_api.read_run(run_id, session, viewer.user)
         candidates = runs_api.list_candidates(run_id, session, settings, viewer.user)
     except HTTPException as exc:
-        return error_page(viewer, exc)
+        return error_page(request, viewer, exc)
     latest = _latest_reviews(session, [c.id for c in candidates])
-    rows = [dict(c=c, case=case_label(c), review=latest.get(c.id)) for c in candidates]
+    _ = translator(request, viewer)
+    rows = [dict(c=c, case=case_label(c, _), review=latest.get(c.id)) for c in candidates]
     session.commit()
-    return render("run.html", viewer=viewer, run=run, scan=run.scan, exhibit=run.scan.exhibit,
+    return render(request, "run.html", viewer=viewer, run=run, scan=run.scan, exhibit=run.scan.exhibit,
                   case=run.scan.exhibit.case, rows=rows)
 
 
@@ -279,18 +287,19 @@ def candidate_page(
         session.commit()
         material = _material(source)
     except HTTPException as exc:
-        return error_page(viewer, exc)
+        return error_page(request, viewer, exc)
     idx = [c.id for c in listed].index(cand.id)
     prev_c = listed[idx - 1] if idx > 0 else None
     next_c = listed[idx + 1] if idx + 1 < len(listed) else None
+    _ = translator(request, viewer)
     figures = [
-        dict(name=n, title=FIGURE_TITLES[n], alt=material.figures[n].alt,
+        dict(name=n, title=_(FIGURE_TITLES[n]), alt=material.figures[n].alt,
              src=f"{PREFIX}/candidates/{cand.id}/figures/{n}.png")
         for n in FIGURE_NAMES
     ]
     issued = [ld for ld in leads if ld.state == LeadState.issued]
     return render(
-        "candidate.html", viewer=viewer, **page, cand=cand, public=public, case_label=case_label(public),
+        request, "candidate.html", viewer=viewer, **page, cand=cand, public=public, case_label=case_label(public, translator(request, viewer)),
         comparison=material.pair.comparison, figures=figures, reviews=reviews, examiners=examiners,
         leads=leads, issued=issued, prev_c=prev_c, next_c=next_c, decisions=[d.value for d in ReviewDecision],
         can_review=viewer.may("reviews:write"), can_lead=viewer.may("leads:write") and not same_case
@@ -326,16 +335,15 @@ def record_decision(
     notes: Annotated[str, Form(max_length=4000)] = "",
     propose_lead: Annotated[bool, Form()] = False,
     confirm_lead: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: CsrfField = None,
 ) -> Response:
     try:
-        same_origin(request)
-        check_csrf(request, csrf_token)
+        guard(request, settings, csrf_token)
         need(viewer, "reviews:write")
         review = reviews_api.create_review(candidate_id, ReviewCreate(decision=decision, notes=notes.strip()),
                                            session, viewer.user)
     except HTTPException as exc:
-        return error_page(viewer, exc)
+        return error_page(request, viewer, exc)
     target = f"{PREFIX}/candidates/{candidate_id}?review={review.id}"
     if decision == ReviewDecision.identification and (propose_lead or confirm_lead):
         # The identification feeds the lead workflow: a new lead to the candidate's case,
@@ -364,15 +372,14 @@ def export_report(
     settings: SettingsDep,
     viewer: ViewerDep,
     format: Annotated[str, Form(pattern="^(pdf|png)$")] = "pdf",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: CsrfField = None,
 ) -> Response:
     from service.intel.reports import Product
     from service.intel.scope import Scope, ScopeError
     from service.intel.store import reports_dir, save_report
 
     try:
-        same_origin(request)
-        check_csrf(request, csrf_token)
+        guard(request, settings, csrf_token)
         cand, run, _, public = _candidate_context(session, settings, viewer, candidate_id)
         try:
             scope = Scope.for_user(session, settings, viewer.user)
@@ -398,7 +405,7 @@ def export_report(
         session.commit()
         material = _material(source)
     except HTTPException as exc:
-        return error_page(viewer, exc)
+        return error_page(request, viewer, exc)
     pair = material.pair
     context = ReportContext(query_sha256=pair.a.source_sha256, candidate_sha256=pair.b.source_sha256,
                             generated_at=datetime.now(timezone.utc), **ctx)
@@ -410,7 +417,8 @@ def export_report(
         summary={"query_sha256": pair.a.source_sha256, "candidate_sha256": pair.b.source_sha256,
                  "algorithm_version": c.algorithm_version, "params_digest": c.params_digest, "cmc": c.cmc,
                  "log10_lr": c.log10_lr, "decision": c.decision, "verbal": c.verbal, "gate": c.gate,
-                 "lr_model": c.lr_model, "examiner_decisions": [r.decision for r in context.reviews]},
+                 "lr_model": c.lr_model,
+                 "examiner_decisions": [r.decision for r in context.reviews]},
     )
     stored = save_report(session, reports_dir(settings), scope, product)
     session.commit()

@@ -74,7 +74,7 @@ def test_examiner_reviews_a_candidate_in_the_browser(review_world, browser_page,
 
     figures = page.locator("figure.fig img")
     assert figures.count() == 3
-    page.wait_for_function("[...document.querySelectorAll('figure.fig img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.querySelectorAll('figure.fig img')].every(i => i.complete && i.naturalWidth > 0)")
     widths = page.evaluate("[...document.querySelectorAll('figure.fig img')].map(i => i.naturalWidth)")
     assert widths[0] >= 1000  # figures are drawn for a laptop screen
     for i in range(3):

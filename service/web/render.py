@@ -1,0 +1,89 @@
+"""Rendering a page: its language, its CSRF token, its security headers, its error page."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from service.web import csrf
+from service.web.auth import PREFIX, Viewer
+from service.web.i18n import DEFAULT, LANG_COOKIE, LANGUAGES, gettext_for, known, make_environment, negotiate
+
+HERE = Path(__file__).resolve().parent
+STATIC = {
+    "review.css": "text/css",
+    "review.js": "text/javascript",
+    "upload.js": "text/javascript",
+}
+
+
+
+def _static_version() -> str:
+    h = hashlib.sha256()
+    for name in sorted(STATIC):
+        path = HERE / "static" / name
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
+@lru_cache(maxsize=None)
+def environment(code: str):
+    """The Jinja environment of one language, built on first use."""
+    env = make_environment(code, HERE / "templates")
+    env.globals["static_version"] = _static_version()
+    env.globals["prefix"] = PREFIX
+    return env
+
+
+def language(request: Request, viewer: Viewer | None = None) -> str:
+    """The user's setting, else the visitor's choice (cookie), else Accept-Language."""
+    if viewer is not None and known(viewer.user.locale):
+        return viewer.user.locale
+    chosen = known(request.cookies.get(LANG_COOKIE))
+    return chosen or negotiate(request.headers.get("accept-language"))
+
+
+def translator(request: Request, viewer: Viewer | None = None):
+    return gettext_for(language(request, viewer))
+
+
+SECURITY_HEADERS = {
+    # Pages hold case data: never cached by the browser or anything in between.
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+
+
+def render(request: Request, template: str, *, status_code: int = 200, viewer: Viewer | None = None,
+           **context) -> HTMLResponse:
+    code = language(request, viewer)
+    settings = request.app.state.settings
+    nonce, new_nonce = csrf.nonce_for(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = environment(code).get_template(template).render(
+        viewer=viewer, csrf_token=csrf.issue(request, settings, nonce), csrf_name=csrf.CSRF_FIELD, here=here,
+        **context,
+    )
+    headers = dict(SECURITY_HEADERS, **{"Content-Language": LANGUAGES[code].tag})
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if new_nonce:
+        csrf.set_cookie(response, request, nonce)
+    return response
+
+
+def error_page(request: Request, viewer: Viewer | None, exc: HTTPException) -> HTMLResponse:
+    """The API's refusal (same status, same reason) as a page."""
+    return render(request, "error.html", status_code=exc.status_code, viewer=viewer, status=exc.status_code,
+                  detail=exc.detail)
+
+
+__all__ = ["DEFAULT", "STATIC", "error_page", "language", "render", "translator"]

@@ -1,0 +1,62 @@
+"""The names of roles, states and decisions as the pages show them (translated per language).
+
+The values are the API's (``identification``, ``queued``...); these are the words an
+examiner or a police officer reads for them.
+"""
+
+from service.web.i18n import N_
+
+TERMS: dict[str, str] = {
+    # roles
+    "lab_submitter": N_("lab submitter"),
+    "examiner": N_("firearms examiner"),
+    "analyst": N_("analyst"),
+    "investigator": N_("investigator"),
+    "prosecutor": N_("prosecutor"),
+    "auditor": N_("auditor"),
+    "admin": N_("administrator"),
+    "partner": N_("partner jurisdiction"),
+    # examiner conclusions (AFTE range of conclusions)
+    "identification": N_("identification"),
+    "elimination": N_("elimination"),
+    "inconclusive": N_("inconclusive"),
+    "unsuitable": N_("unsuitable for comparison"),
+    # engine decisions
+    "same_source": N_("same source"),
+    "different_source": N_("different source"),
+    "match": N_("match"),
+    # correlation runs
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    # leads
+    "proposed": N_("proposed"),
+    "issued": N_("issued"),
+    "confirmed": N_("confirmed"),
+    "refuted": N_("refuted"),
+    "withdrawn": N_("withdrawn"),
+    # disclosures
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "refused": N_("refused"),
+    # events and exhibits
+    "shooting": N_("shooting"),
+    "seizure": N_("seizure"),
+    "test_fire": N_("test fire"),
+    "cartridge_case": N_("cartridge case"),
+    # location precision
+    "exact": N_("exact"),
+    "street": N_("street"),
+    "district": N_("district"),
+    "city": N_("city"),
+    "region": N_("region"),
+    "unknown": N_("unknown"),
+    # scanned regions
+    "breech_face": N_("breech face"),
+    "firing_pin": N_("firing pin"),
+    "full_head": N_("full head"),
+    # case status
+    "open": N_("open"),
+    "closed": N_("closed"),
+}

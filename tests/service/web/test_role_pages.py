@@ -1,0 +1,132 @@
+"""Investigator, prosecutor, partner and auditor pages over HTTP, on a world with a real hit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+
+from tests.service.web.conftest import PageClient
+
+
+def client(world, username: str | None = None, **headers) -> PageClient:
+    c = PageClient(base_url=world.url, timeout=120, follow_redirects=False, headers=headers)
+    if username:
+        r = c.post("/review/login", data={"username": username, "password": world.svc.passwords[username]})
+        assert r.status_code == 303, r.text
+    return c
+
+
+def test_an_investigator_sees_a_new_hit_and_requests_its_disclosure(hit_world):
+    svc, hit_id = hit_world.svc, hit_world.hit_id
+    c = client(hit_world, "investigator.north")
+    assert c.get("/review/home").headers["location"] == "/review/inbox"
+    inbox = c.get("/review/inbox").text
+    assert 'data-testid="unread">New hits: 1 · new leads: 1' in inbox
+    assert f'href="/review/hits/{hit_id}"' in inbox and "REF-" in inbox and "S-1" not in inbox
+    page = c.get(f"/review/hits/{hit_id}")
+    assert page.status_code == 200
+    linked = page.text.split('data-testid="linked-cases"')[1].split("</dl>")[0]
+    assert "N-1" in linked and "SOUTH" in linked and "S-1" not in linked  # not disclosed yet
+    assert f'href="/review/candidates/{hit_world.candidate_id}"' in page.text  # the comparison, NORTH's run
+    # Opening it is what the trail records: the hit is no longer new.
+    assert "New hits: 0 · new leads: 1" in c.get("/review/inbox").text
+
+    empty = c.post(f"/review/hits/{hit_id}/disclosures", data={"justification": "  "})
+    assert empty.status_code == 422 and 'data-testid="form-error"' in empty.text
+    r = c.post(f"/review/hits/{hit_id}/disclosures", data={"justification": "Same pistol: joint investigation"})
+    assert r.status_code == 303 and "requested=" in r.headers["location"]
+    disclosures = svc.ok(svc.get("/api/disclosures", "investigator.north"))
+    assert [(d["hit_id"], d["status"], d["justification"]) for d in disclosures] == [
+        (hit_id, "requested", "Same pistol: joint investigation")]
+    again = c.post(f"/review/hits/{hit_id}/disclosures", data={"justification": "again"})
+    assert again.status_code == 409 and "already requested" in again.text  # the API's refusal, on the page
+    assert len(svc.ok(svc.get("/api/disclosures", "investigator.north"))) == 1
+
+    # SOUTH approves through the API; the page then shows the case.
+    svc.ok(svc.post(f"/api/disclosures/{disclosures[0]['id']}/approve", "analyst.south", json={"reason": "ok"}))
+    linked = c.get(f"/review/hits/{hit_id}").text.split('data-testid="linked-cases"')[1].split("</dl>")[0]
+    assert "S-1" in linked
+
+
+def test_a_prosecutor_reads_but_other_jurisdictions_and_roles_are_refused(hit_world):
+    hit_id = hit_world.hit_id
+    prosecutor = client(hit_world, "prosecutor.north")
+    assert prosecutor.get(f"/review/hits/{hit_id}").status_code == 200
+    assert prosecutor.get("/review/inbox").status_code == 200
+    submitter = client(hit_world, "lab_submitter.north")
+    r = submitter.get("/review/inbox")
+    assert r.status_code == 403 and "leads:read" in r.text
+    assert hit_world.svc.get("/api/leads", "lab_submitter.north").status_code == 403
+    partner = client(hit_world, "partner.partner")
+    assert partner.get(f"/review/hits/{hit_id}").status_code == 404
+    assert client(hit_world, "auditor.north").get(f"/review/hits/{hit_id}").status_code == 403
+
+
+def test_a_partner_sees_hit_or_no_hit_only(hit_world):
+    p = client(hit_world, "partner.partner")
+    assert p.get("/review/home").headers["location"] == "/review/partner"
+    page = p.get("/review/partner").text
+    rows = dict(re.findall(r'<tr data-run="(\d+)">(.*?)</tr>', page, re.S))
+    hit_row, nohit_row = rows[str(hit_world.partner_runs["P-1"])], rows[str(hit_world.partner_runs["P-2"])]
+    assert 'data-testid="hit"' in hit_row and "REF-" in hit_row
+    assert 'data-testid="nohit"' in nohit_row
+    table = page.split('data-testid="partner-results"')[1].split("</table>")[0]
+    assert ">S-3<" not in table and "LR" not in table and "score" not in table.lower()  # no case data, no scores
+    # The detail of a run stays closed to a partner, on the page as in the API.
+    run = hit_world.partner_runs["P-1"]
+    assert p.get(f"/review/runs/{run}").status_code == 403
+    assert hit_world.svc.get(f"/api/runs/{run}/candidates", "partner.partner").status_code == 403
+
+
+def test_an_auditor_filters_the_trail_and_sees_where_the_chain_breaks(hit_world):
+    svc = hit_world.svc
+    a = client(hit_world, "auditor.north")
+    assert a.get("/review/home").headers["location"] == "/review/audit"
+    trail = a.get("/review/audit", params={"action": "create", "resource": "lead"}).text
+    rows = re.findall(r'<tr id="seq-(\d+)">(.*?)</tr>', trail, re.S)
+    assert rows and all("create" in r and "lead" in r for _, r in rows)
+    ok = a.get("/review/audit/verify").text
+    assert 'data-ok="1"' in ok
+    assert client(hit_world, "investigator.north").get("/review/audit").status_code == 403
+
+    # Someone with database access edits an entry: the page names it.
+    with svc.app.state.session_factory() as s:
+        s.execute(text("DROP TRIGGER audit_log_no_update"))
+        target = s.execute(text("SELECT seq FROM audit_log WHERE action = 'create' AND resource = 'lead'")).scalar()
+        s.execute(text("UPDATE audit_log SET detail = '{\"candidate_id\": 999}' WHERE seq = :s"), {"s": target})
+        s.commit()
+    broken = a.get("/review/audit/verify").text
+    assert f'data-broken="{target}"' in broken and "contents do not match the stored hash" in broken
+
+
+def test_an_administrator_manages_users_jurisdictions_and_agencies(hit_world):
+    svc = hit_world.svc
+    a = client(hit_world, "admin.north")
+    assert a.get("/review/home").headers["location"] == "/review/admin"
+    page = a.get("/review/admin").text
+    assert 'data-user="examiner.south"' in page
+    r = a.post("/review/admin/jurisdictions", data={"code": "ME", "name": "Montenegro"})
+    assert r.status_code == 303, r.text
+    jur = next(j for j in svc.ok(svc.get("/api/jurisdictions", "admin.north")) if j["code"] == "ME")
+    assert a.post("/review/admin/agencies", data={"jurisdiction_id": str(jur["id"]), "name": "Forensic Centre",
+                                                  "kind": "laboratory"}).status_code == 303
+    short = a.post("/review/admin/users", data={"username": "examiner.me", "password": "short", "role": "examiner",
+                                               "jurisdiction_id": str(jur["id"])})
+    assert short.status_code == 422 and "password" in short.text
+    ok = a.post("/review/admin/users", data={"username": "examiner.me", "password": "a-long-enough-password",
+                                            "role": "examiner", "jurisdiction_id": str(jur["id"])})
+    assert ok.status_code == 303, ok.text
+    assert svc.client.post("/api/login/access-token", data={"username": "examiner.me",
+                                                            "password": "a-long-enough-password"}).status_code == 200
+    user = next(u for u in svc.ok(svc.get("/api/users", "admin.north")) if u["username"] == "examiner.me")
+    assert a.post(f"/review/admin/users/{user['id']}", data={"is_active": "false"}).status_code == 303
+    assert svc.client.post("/api/login/access-token", data={"username": "examiner.me",
+                                                            "password": "a-long-enough-password"}).status_code == 401
+    dup = a.post("/review/admin/jurisdictions", data={"code": "ME", "name": "again"})
+    assert dup.status_code == 409 and "already exists" in dup.text
+    # Other roles get the API's refusal.
+    r = client(hit_world, "analyst.north").post("/review/admin/users", data={"username": "x.y", "password": "p" * 12,
+                                                                             "role": "admin", "jurisdiction_id": "1"})
+    assert r.status_code == 403 and "admin" in r.text
+    assert svc.post("/api/users", "analyst.north", json={}).status_code in (403, 422)
