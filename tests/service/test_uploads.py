@@ -36,7 +36,7 @@ def _bad_files() -> dict[str, tuple[str, bytes, int]]:
     real = next(SAMPLE.glob("*.x3p")).read_bytes()
     return {
         "garbage": ("junk.x3p", b"this is not a scan at all", 422),
-        "empty": ("empty.x3p", b"", 400),
+        "empty": ("empty.x3p", b"", 422),
         "truncated x3p": ("cut.x3p", real[: len(real) // 2], 422),
         "zip without main.xml": ("other.x3p", _zip({"readme.txt": b"hello"}), 422),
         "x3p with broken xml": ("broken.x3p", _zip({"main.xml": b"<ISO5436_2><Record1>", "bindata/data.bin": b"\0" * 64}), 422),
