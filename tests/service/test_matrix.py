@@ -107,7 +107,7 @@ def test_firearms_matrix(records_world):
         ("GET", f"/api/cases/{case}/firearms", READERS, {404}, {}),
         ("GET", "/api/firearms/search?serial=MX1", SERIAL_SEARCHERS, {200}, {}),
         ("GET", f"/api/firearms/{gun}", READERS, {404}, {}),
-        ("PATCH", f"/api/firearms/{gun}", WRITERS, {404}, dict(body={"notes": _unique(), "reason": "matrix"})),
+        ("PATCH", f"/api/firearms/{gun}", WRITERS, {404}, dict(body=lambda: {"notes": _unique(), "reason": "matrix"})),
         ("POST", f"/api/firearms/{gun}/events", WRITERS, {404}, dict(body={"status": "examined"})),
         ("POST", f"/api/firearms/{gun}/destruction-requests", WRITERS, {404}, dict(body={"reason": "m"}, own_ok={201, 409})),
         ("POST", f"/api/exhibits/{ammo}/destruction-requests", WRITERS, {404}, dict(body={"reason": "m"}, own_ok={201, 409})),
