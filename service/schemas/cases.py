@@ -136,7 +136,7 @@ class CustodyPublic(Public):
     notes: str
 
 
-class UrgencyUpdate(BaseModel):
+class UrgencyUpdate(Input):
     urgent: bool
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from service.firearms.serials import SerialError, normalise
 from service.models import DestructionState, FirearmAcquisition, FirearmStatus, FirearmType
-from service.schemas.base import Public
+from service.schemas.base import Input, Public
 from service.schemas.cases import CaseRef
 
 DB_ID = dict(ge=1, le=2**63 - 1)
@@ -50,7 +50,7 @@ class FirearmCreate(FirearmFields):
     location: str = Field(default="", max_length=300, description="where it was recovered")
 
 
-class FirearmUpdate(BaseModel):
+class FirearmUpdate(Input):
     """A correction: only the fields given change, the values before are kept, and a reason is required."""
 
     reason: str = Field(min_length=1, max_length=2000)
@@ -124,7 +124,7 @@ class SerialSearchResult(BaseModel):
     matches: list[SerialMatch]
 
 
-class FirearmEventCreate(BaseModel):
+class FirearmEventCreate(Input):
     status: FirearmStatus
     at: datetime | None = Field(default=None, description="when it happened; now if not given")
     location: str = Field(default="", max_length=300)
@@ -142,12 +142,12 @@ class FirearmEventPublic(Public):
     recorded_at: datetime
 
 
-class DestructionCreate(BaseModel):
+class DestructionCreate(Input):
     reason: str = Field(min_length=1, max_length=2000)
     location: str = Field(default="", max_length=300)
 
 
-class DestructionDecision(BaseModel):
+class DestructionDecision(Input):
     reason: str = Field(default="", max_length=2000)
 
 

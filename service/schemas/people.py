@@ -7,12 +7,12 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, model_validator
 
 from service.models import PartyKind, PartyRole
-from service.schemas.base import Public
+from service.schemas.base import Input, Public
 
 DB_ID = dict(ge=1, le=2**63 - 1)
 
 
-class PersonCreate(BaseModel):
+class PersonCreate(Input):
     kind: PartyKind = PartyKind.person
     name: str = Field(min_length=1, max_length=200)
     date_of_birth: date | None = None
@@ -25,7 +25,7 @@ class PersonCreate(BaseModel):
     firearm_id: int | None = Field(default=None, **DB_ID, description="also link to this firearm in the same role")
 
 
-class PersonLinkCreate(BaseModel):
+class PersonLinkCreate(Input):
     role: PartyRole
     case_id: int | None = Field(default=None, **DB_ID)
     event_id: int | None = Field(default=None, **DB_ID)

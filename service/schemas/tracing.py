@@ -7,10 +7,10 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, model_validator
 
 from service.models import TraceStatus, TraceTarget
-from service.schemas.base import Public
+from service.schemas.base import Input, Public
 
 
-class TraceCreate(BaseModel):
+class TraceCreate(Input):
     target: TraceTarget
     addressee: str = Field(default="", max_length=200, description="the registry, maker or importer asked")
     partner_jurisdiction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
@@ -24,7 +24,7 @@ class TraceCreate(BaseModel):
         return self
 
 
-class TraceUpdate(BaseModel):
+class TraceUpdate(Input):
     status: TraceStatus | None = None
     answer: str | None = Field(default=None, max_length=20000)
     deadline: date | None = None

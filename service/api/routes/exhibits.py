@@ -104,10 +104,10 @@ def list_scans(exhibit_id: DbId, session: SessionDep, user: CaseReader) -> list[
     return items
 
 
-@router.post("/exhibits/{exhibit_id}/destruction-requests", response_model=DestructionPublic,
+@router.post("/exhibits/{exhibit_id}/destruction-requests", response_model=DestructionPublic, responses=errors(403, 404, 409, 422),
              status_code=status.HTTP_201_CREATED)
 def request_exhibit_destruction(
-    exhibit_id: int, body: DestructionCreate, session: SessionDep, user: CaseWriter
+    exhibit_id: DbId, body: DestructionCreate, session: SessionDep, user: CaseWriter
 ) -> DestructionRequest:
     """Ask for a ballistic item to be destroyed; another person approves it at
     ``/api/destruction-requests/{id}/approve``."""
@@ -117,8 +117,8 @@ def request_exhibit_destruction(
     return req
 
 
-@router.post("/exhibits/{exhibit_id}/urgency", response_model=ExhibitPublic)
-def set_urgency(exhibit_id: int, body: UrgencyUpdate, session: SessionDep, user: CaseWriter) -> Exhibit:
+@router.post("/exhibits/{exhibit_id}/urgency", response_model=ExhibitPublic, responses=errors(403, 404, 409, 422))
+def set_urgency(exhibit_id: DbId, body: UrgencyUpdate, session: SessionDep, user: CaseWriter) -> Exhibit:
     """Mark a submission urgent (or routine again); runs still waiting move up the queue."""
     exhibit = own_exhibit(session, user, exhibit_id)
     before = exhibit.urgent
@@ -133,8 +133,8 @@ def set_urgency(exhibit_id: int, body: UrgencyUpdate, session: SessionDep, user:
     return exhibit
 
 
-@router.get("/exhibits/{exhibit_id}/turnaround", response_model=Turnaround)
-def read_turnaround(exhibit_id: int, session: SessionDep, settings: SettingsDep, user: CaseReader) -> Turnaround:
+@router.get("/exhibits/{exhibit_id}/turnaround", response_model=Turnaround, responses=errors(403, 404, 422))
+def read_turnaround(exhibit_id: DbId, session: SessionDep, settings: SettingsDep, user: CaseReader) -> Turnaround:
     exhibit = own_exhibit(session, user, exhibit_id)
     done = turnaround.first_done(session, [exhibit.id]).get(exhibit.id)
     out = turnaround.clock(settings, exhibit, done, datetime.now(timezone.utc))
@@ -143,7 +143,7 @@ def read_turnaround(exhibit_id: int, session: SessionDep, settings: SettingsDep,
     return out
 
 
-@router.get("/turnaround/overdue", response_model=list[Turnaround])
+@router.get("/turnaround/overdue", response_model=list[Turnaround], responses=errors(403, 422))
 def overdue_list(session: SessionDep, settings: SettingsDep, user: CaseReader) -> list[Turnaround]:
     """The coordinator's list: submissions of the caller's jurisdiction past their target, urgent first."""
     out = turnaround.overdue(session, settings, user.jurisdiction_id)

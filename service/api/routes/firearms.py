@@ -17,7 +17,7 @@ from service import audit
 from service.api.deps import (
     CaseReader, CaseWriter, DestructionApprover, HitReader, SerialSearcher, SessionDep, SettingsDep,
 )
-from service.api.types import DbId
+from service.api.types import DbId, errors
 from service.crud import firearms as crud
 from service.crud.access import CaseViewer, not_found, own_case, visible_hit
 from service.models import (
@@ -30,7 +30,8 @@ from service.schemas import (
 )
 from service.schemas.firearms import LinkedFirearm
 
-router = APIRouter(tags=["firearms"])
+# Every route of this family may refuse with these (a reason in "detail").
+router = APIRouter(tags=["firearms"], responses=errors(400, 403, 404, 409, 422, 423))
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
 

@@ -10,10 +10,12 @@ from typing import Literal
 from fastapi import APIRouter, Response
 
 from service import audit
+from service.api.types import errors
 from service.api.deps import CaseReader, SessionDep
 from service.intel import firearms as products
 
-router = APIRouter(prefix="/intel", tags=["intelligence"])
+# Every route of this family may refuse with these (a reason in "detail").
+router = APIRouter(prefix="/intel", tags=["intelligence"], responses=errors(400, 403, 404, 409, 422, 423))
 
 
 def _csv(rows: list[dict]) -> Response:

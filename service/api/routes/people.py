@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from service import audit
 from service.api.deps import PeopleReader, PeopleWriter, RetentionRunner, SessionDep, SettingsDep
-from service.api.types import DbId
+from service.api.types import DbId, errors
 from service.crud import people as crud
 from service.crud.access import own_case
 from service.models import Person, PersonLink
@@ -18,7 +18,8 @@ from service.schemas import (
     PersonCreate, PersonLinkCreate, PersonLinkPublic, PersonWithLinks, RetentionResult, RetentionRun,
 )
 
-router = APIRouter(tags=["people"])
+# Every route of this family may refuse with these (a reason in "detail").
+router = APIRouter(tags=["people"], responses=errors(400, 403, 404, 409, 422, 423))
 
 
 def _with_links(session, person: Person) -> PersonWithLinks:

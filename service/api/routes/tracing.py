@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from service import audit
 from service.api.deps import CaseReader, CaseWriter, RegistryImporter, SessionDep, SettingsDep
-from service.api.types import DbId
+from service.api.types import DbId, errors
 from service.crud.access import not_found, own_case
 from service.crud.firearms import own_firearm
 from service.firearms.stolen import RegisterError, import_register
@@ -27,7 +27,8 @@ from service.schemas import (
     TraceUpdate,
 )
 
-router = APIRouter(tags=["tracing"])
+# Every route of this family may refuse with these (a reason in "detail").
+router = APIRouter(tags=["tracing"], responses=errors(400, 403, 404, 409, 422, 423))
 
 OPEN = {TraceStatus.sent}
 
