@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from service.models import EventKind, ExhibitKind, LocationPrecision
-from service.api.types import JsonDate, JsonFloat, OptionalBodyId
+from service.api.types import JsonBool, JsonDate, JsonFloat, OptionalBodyId
 from service.schemas.base import Input, Patch, Public
 
 
@@ -137,7 +137,7 @@ class CustodyPublic(Public):
 
 
 class UrgencyUpdate(Input):
-    urgent: bool
+    urgent: JsonBool
     reason: str = Field(min_length=1, max_length=2000)
 
 
