@@ -70,7 +70,7 @@ def test_validate_writes_html_pdf_json_and_pairs(fadul_run) -> None:
         assert f.name in html
     assert _sha(truth) in html
     assert ALGORITHM_VERSION in html and EngineParams().digest() in html
-    assert "cmc_identification" in html and "7.2.2" in html
+    assert "identification_log10_lr" in html and "7.2.2" in html
     assert html.count("data:image/png;base64,") == 8  # 4 plots x (dataset + pooled)
     pdf = (out / "dossier.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
