@@ -16,6 +16,7 @@ from service.api.routes import (
     jurisdictions,
     leads,
     login,
+    partners,
     people,
     reports,
     reviews,
@@ -27,7 +28,7 @@ from service.api.routes import (
 
 api_router = APIRouter()
 for _module in (
-    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, tracing, people, intel, audit, reports
+    login, users, jurisdictions, cases, events, exhibits, firearms, scans, runs, reviews, leads, hits, disclosures, partners, tracing, people, intel, audit, reports
 ):
     # Every route is behind a token (401 without one, 403 for a missing scope) and
     # validates its input (422); each route declares its own further codes.

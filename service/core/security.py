@@ -27,6 +27,7 @@ SCOPES: dict[str, str] = {
     "firearms:search": "Search serial numbers in every register (others' guns as hit / no-hit)",
     "destruction:approve": "Approve or refuse another person's request to destroy a firearm",
     "registry:import": "Import lost-and-stolen registers",
+    "traces:answer": "Answer trace requests another jurisdiction addressed to yours (status, answer, documents)",
     "people:read": "Read personal data on people linked to your jurisdiction's cases (need to know; every read logged)",
     "people:write": "Record people and organisations and their roles",
     "people:retention": "Run the retention rule that removes personal data past its period",
@@ -39,17 +40,18 @@ _READ = ["cases:read", "runs:read", "leads:read", "hits:read", "firearms:search"
 ROLE_SCOPES: dict[Role, list[str]] = {
     Role.lab_submitter: ["cases:read", "cases:write", "scans:upload", "runs:read", "runs:write", "firearms:search"],
     Role.examiner: _READ + ["cases:write", "scans:upload", "runs:write", "reviews:write", "leads:write",
-                            "destruction:approve"],
+                            "destruction:approve", "traces:answer"],
     Role.analyst: _READ + ["runs:write", "leads:write", "disclosures:request", "disclosures:approve",
-                           "destruction:approve", "registry:import", "people:read", "people:write"],
+                           "destruction:approve", "registry:import", "people:read", "people:write", "traces:answer"],
     # Need to know: of the people around a gun, investigators and prosecutors and the
     # analysts who link them; not the laboratory, which examines objects.
     Role.investigator: _READ + ["disclosures:request", "people:read", "people:write"],
     Role.prosecutor: _READ + ["disclosures:request", "people:read"],
     Role.auditor: ["audit:read"],
     Role.admin: ["admin", "audit:read", "registry:import", "people:retention"],
-    # Runs and hits, but only as hit / no-hit with opaque references.
-    Role.partner: ["runs:read", "hits:read", "disclosures:request", "firearms:search"],
+    # Runs and hits, but only as hit / no-hit with opaque references; a partner answers
+    # the trace requests addressed to its jurisdiction.
+    Role.partner: ["runs:read", "hits:read", "disclosures:request", "firearms:search", "traces:answer"],
 }
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/login/access-token", scopes=SCOPES)

@@ -23,15 +23,16 @@ from service.models import (
     CustodyEvent,
     DestructionRequest,
     DestructionState,
+    DisclosureStatus,
     Exhibit,
     ExhibitKind,
     Firearm,
     FirearmCaseLink,
+    FirearmDisclosure,
     FirearmEvent,
     FirearmRevision,
     FirearmStatus,
     Hit,
-
     User,
 )
 from service.schemas.firearms import FirearmCreate, FirearmPublic, FirearmUpdate, SerialMatch, SerialSearchResult
@@ -187,19 +188,19 @@ def request_owner_jurisdiction(req: DestructionRequest) -> int:
 # --- serial search ---------------------------------------------------------------------
 
 
-def search_serial(session: Session, settings: Settings, user: User, query: str, mode: str,
-                  min_score: float, limit: int) -> SerialSearchResult:
-    """Search every jurisdiction's register; other jurisdictions' guns show as hit / no-hit
-    (jurisdiction and opaque case reference) unless their case was disclosed to the caller."""
+def normal_query(query: str, mode: str) -> str:
+    """A serial (or, for ``wildcard``, a pattern) in normal form; 422 naming why not."""
     try:
-        if mode == "wildcard":
-            normal = serials.normalise_pattern(query)
-        else:
-            normal = serials.normalise(query)
+        normal = serials.normalise_pattern(query) if mode == "wildcard" else serials.normalise(query)
     except serials.SerialError as exc:
         raise unprocessable(str(exc)) from None
     if not normal:
         raise unprocessable("the serial number is empty")
+    return normal
+
+
+def find_by_serial(session: Session, normal: str, mode: str, min_score: float, limit: int) -> list[tuple[Firearm, float]]:
+    """Every jurisdiction's guns whose normal serial matches, with a score (100: exact)."""
     found: list[tuple[Firearm, float]] = []
     if mode == "exact":
         rows = session.scalars(select(Firearm).where(Firearm.serial_normalised == normal).order_by(Firearm.id))
@@ -213,13 +214,31 @@ def search_serial(session: Session, settings: Settings, user: User, query: str, 
                                        .where(Firearm.serial_normalised != "")).all())
         for fid, score in serials.fuzzy(normal, choices, min_score=min_score, limit=limit):
             found.append((session.get(Firearm, fid), score))
-    found = found[:limit]
+    return found[:limit]
+
+
+def disclosed_firearm_ids(session: Session, jurisdiction_id: int) -> set[int]:
+    """Other jurisdictions' gun records disclosed to this jurisdiction (serial-query disclosures)."""
+    return set(session.scalars(select(FirearmDisclosure.firearm_id).where(
+        FirearmDisclosure.requesting_jurisdiction_id == jurisdiction_id,
+        FirearmDisclosure.status == DisclosureStatus.approved)))
+
+
+def search_serial(session: Session, settings: Settings, user: User, query: str, mode: str,
+                  min_score: float, limit: int) -> SerialSearchResult:
+    """Search every jurisdiction's register; other jurisdictions' guns show as hit / no-hit
+    (jurisdiction and opaque case reference) unless their case, or the gun record itself,
+    was disclosed to the caller."""
+    normal = normal_query(query, mode)
+    found = find_by_serial(session, normal, mode, min_score, limit)
     viewer = CaseViewer(session, settings, user)
+    disclosed = disclosed_firearm_ids(session, user.jurisdiction_id)
     matches = []
     for firearm, score in found:
         ref = viewer.ref(firearm.case)
-        visible = ref.case_id is not None
-        matches.append(SerialMatch(how=mode, score=round(score, 1), case=ref,
+        gun_disclosed = not owns(user, firearm.case) and firearm.id in disclosed
+        visible = ref.case_id is not None or gun_disclosed
+        matches.append(SerialMatch(how=mode, score=round(score, 1), case=ref, firearm_disclosed=gun_disclosed,
                                    firearm=FirearmPublic.model_validate(firearm) if visible else None))
     audit.record(session, user, "search", "firearm_serial", "", mode=mode, query=query, normalised=normal,
                  ids=[f.id for f, _ in found])

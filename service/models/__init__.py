@@ -8,7 +8,8 @@ re-exported here. A newcomer finds a table by its family:
 - :mod:`service.models.firearms`: firearms, their life cycle, corrections, photos,
   destruction approvals and linked cases
 - :mod:`service.models.tracing`: trace requests and documents, lost-and-stolen
-  registers and the alerts their matches raise
+  registers and the alerts their matches raise, disclosures of a gun record to a
+  partner whose serial query hit it
 - :mod:`service.models.people`: people and organisations and their roles, under the
   Law Enforcement Directive's rules
 - :mod:`service.models.matching`: scans, correlation runs, candidates, reviews
@@ -27,7 +28,7 @@ from service.models.firearms import (
     FirearmRevision, FirearmStatus, FirearmType,
 )
 from service.models.tracing import (
-    StolenAlert, StolenEntry, StolenImport, TraceDocument, TraceRequest, TraceStatus, TraceTarget,
+    FirearmDisclosure, StolenAlert, StolenEntry, StolenImport, TraceDocument, TraceRequest, TraceStatus, TraceTarget,
 )
 from service.models.people import PERSONAL_FIELDS, PartyKind, PartyRole, Person, PersonLink
 
@@ -38,6 +39,6 @@ __all__ = [
     "str_enum", "utcnow",
     "DestructionRequest", "DestructionState", "Firearm", "FirearmAcquisition", "FirearmCaseLink", "FirearmEvent",
     "FirearmPhoto", "FirearmRevision", "FirearmStatus", "FirearmType",
-    "StolenAlert", "StolenEntry", "StolenImport", "TraceDocument", "TraceRequest", "TraceStatus", "TraceTarget",
+    "FirearmDisclosure", "StolenAlert", "StolenEntry", "StolenImport", "TraceDocument", "TraceRequest", "TraceStatus", "TraceTarget",
     "PERSONAL_FIELDS", "PartyKind", "PartyRole", "Person", "PersonLink",
 ]

@@ -1,7 +1,8 @@
 """Tracing a recovered gun: trace requests (to the national weapons registry, the
-manufacturer or importer, a partner jurisdiction) with their answers and documents,
-and lost-and-stolen registers imported from CSV, whose matches raise alerts to the
-case that owns the gun."""
+manufacturer or importer, a partner jurisdiction, which answers them itself) with
+their answers and documents, lost-and-stolen registers imported from CSV, whose
+matches raise alerts to the case that owns the gun (acknowledged, never deleted),
+and the disclosures of a gun record to a partner whose serial query hit it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.models.accounts import User
 from service.models.base import Base, UTCDateTime, str_enum, utcnow
 from service.models.firearms import Firearm
+from service.models.leads import DisclosureStatus
 
 
 class TraceTarget(str, enum.Enum):
@@ -42,10 +45,13 @@ class TraceRequest(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who recorded the answer: the requesting side, or the partner jurisdiction itself.
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     firearm: Mapped[Firearm] = relationship()
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
 class TraceDocument(Base):
@@ -59,6 +65,8 @@ class TraceDocument(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()
 
 
 class StolenImport(Base):
@@ -106,5 +114,40 @@ class StolenAlert(Base):
     # The make on both sides agrees (case-insensitive), or one side did not give it.
     make_agrees: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Acknowledged by a user of the owning jurisdiction; the alert stays recorded.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledgement_note: Mapped[str] = mapped_column(Text, default="")
 
     entry: Mapped[StolenEntry] = relationship()
+
+
+class FirearmDisclosure(Base):
+    """A partner's serial query hit another jurisdiction's gun (hit / no-hit only); the
+    partner asks to see the record, and the owning jurisdiction discloses it or not.
+
+    What is disclosed is the firearm record; the case it belongs to stays an opaque
+    reference unless the case itself is disclosed (``Disclosure``).
+    """
+
+    __tablename__ = "firearm_disclosure"
+    __table_args__ = (UniqueConstraint("firearm_id", "requesting_jurisdiction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firearm_id: Mapped[int] = mapped_column(ForeignKey("firearm.id"), index=True)
+    requesting_jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    owning_jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    # The serial the requester searched for, as they typed it and normalised.
+    query: Mapped[str] = mapped_column(String(80))
+    query_normalised: Mapped[str] = mapped_column(String(80))
+    status: Mapped[DisclosureStatus] = mapped_column(
+        str_enum(DisclosureStatus, "disclosure_status"), default=DisclosureStatus.requested
+    )
+    justification: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    firearm: Mapped[Firearm] = relationship()

@@ -28,8 +28,9 @@ from service.schemas.firearms import (
     SerialSearchResult,
 )
 from service.schemas.tracing import (
-    RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceCreate, TraceDocumentPublic, TracePublic,
-    TraceUpdate,
+    AlertAcknowledge, FirearmDisclosureCreate, FirearmDisclosureDecision, FirearmDisclosurePublic,
+    IncomingTracePublic, RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceAnswer, TraceCreate,
+    TraceDocumentPublic, TracedFirearm, TracePublic, TraceUpdate,
 )
 from service.schemas.people import (
     PersonCreate, PersonLinkCreate, PersonLinkPublic, PersonPublic, PersonWithLinks, RetentionResult, RetentionRun,
@@ -46,7 +47,8 @@ __all__ = [
     "FirearmEventPublic", "FirearmLinkPublic", "FirearmPhotoPublic", "FirearmPublic", "FirearmRevisionPublic",
     "FirearmUpdate", "SerialMatch", "SerialSearchResult",
     "RegisterImportResult", "StolenAlertPublic", "StolenImportPublic", "TraceCreate", "TraceDocumentPublic",
-    "TracePublic", "TraceUpdate",
+    "TracePublic", "TraceUpdate", "AlertAcknowledge", "FirearmDisclosureCreate", "FirearmDisclosureDecision",
+    "FirearmDisclosurePublic", "IncomingTracePublic", "TraceAnswer", "TracedFirearm",
     "PersonCreate", "PersonLinkCreate", "PersonLinkPublic", "PersonPublic", "PersonWithLinks", "RetentionResult",
     "RetentionRun",
 ]

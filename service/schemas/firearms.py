@@ -114,6 +114,8 @@ class SerialMatch(BaseModel):
     score: float = Field(description="100 for exact and wildcard matches; rapidfuzz similarity for fuzzy ones")
     case: CaseRef
     firearm: FirearmPublic | None = None
+    # The owning jurisdiction disclosed this gun record to the caller's (POST /api/firearm-disclosures).
+    firearm_disclosed: bool = False
 
 
 class SerialSearchResult(BaseModel):

@@ -143,13 +143,15 @@ def list_links(firearm_id: DbId, session: SessionDep, settings: SettingsDep, use
 @router.get("/hits/{hit_id}/firearms", response_model=list[LinkedFirearm], tags=["hits"])
 def hit_firearms(hit_id: DbId, session: SessionDep, settings: SettingsDep, user: HitReader) -> list[LinkedFirearm]:
     """The guns linked to the cases of a hit: from another jurisdiction, only that a gun is
-    linked (and its case's opaque reference) until that jurisdiction discloses the case."""
+    linked (and its case's opaque reference) until that jurisdiction discloses the case
+    (or the gun record, after a serial query)."""
     hit = visible_hit(session, user, hit_id)
     viewer = CaseViewer(session, settings, user)
+    disclosed = crud.disclosed_firearm_ids(session, user.jurisdiction_id)
     out = []
     for firearm in crud.firearms_of_hit(session, hit):
         ref = viewer.ref(firearm.case)
-        visible = ref.case_id is not None
+        visible = ref.case_id is not None or firearm.id in disclosed
         out.append(LinkedFirearm(case=ref, firearm=FirearmPublic.model_validate(firearm) if visible else None))
     audit.record(session, user, "read", "hit_firearms", hit.id, ids=[f.firearm.id for f in out if f.firearm])
     session.commit()

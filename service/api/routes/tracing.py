@@ -1,5 +1,9 @@
 """Tracing a recovered gun (requests, answers, documents) and lost-and-stolen registers
-(import, and the alerts their matches raise to the owning case)."""
+(import, and the alerts their matches raise to the owning case, which a user of that
+jurisdiction acknowledges; an acknowledged alert stays recorded, none is ever deleted).
+
+The partner's side of a trace request (answering one addressed to its jurisdiction) is
+in :mod:`service.api.routes.partners`."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Path as PathParam, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Path as PathParam, Query, UploadFile, status
 from sqlalchemy import select
 
 from service import audit
@@ -23,8 +27,8 @@ from service.models import (
     Case, Firearm, Jurisdiction, StolenAlert, StolenImport, TraceDocument, TraceRequest, TraceStatus, TraceTarget,
 )
 from service.schemas import (
-    RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceCreate, TraceDocumentPublic, TracePublic,
-    TraceUpdate,
+    AlertAcknowledge, RegisterImportResult, StolenAlertPublic, StolenImportPublic, TraceCreate, TraceDocumentPublic,
+    TracePublic, TraceUpdate,
 )
 
 # Every route of this family may refuse with these (a reason in "detail").
@@ -33,10 +37,19 @@ router = APIRouter(tags=["tracing"], responses=errors(400, 403, 404, 409, 422, 4
 OPEN = {TraceStatus.sent}
 
 
+def is_overdue(t: TraceRequest, today: date | None = None) -> bool:
+    today = today or datetime.now(timezone.utc).date()
+    return t.status in OPEN and t.deadline is not None and t.deadline < today
+
+
+def answered_by_jurisdiction(t: TraceRequest) -> str | None:
+    return t.answered_by.jurisdiction.code if t.answered_by is not None else None
+
+
 def _public(t: TraceRequest, today: date | None = None) -> TracePublic:
     out = TracePublic.model_validate(t)
-    today = today or datetime.now(timezone.utc).date()
-    out.overdue = t.status in OPEN and t.deadline is not None and t.deadline < today
+    out.overdue = is_overdue(t, today)
+    out.answered_by_jurisdiction = answered_by_jurisdiction(t)
     return out
 
 
@@ -95,6 +108,7 @@ def update_trace(trace_id: DbId, body: TraceUpdate, session: SessionDep, user: C
         setattr(t, k, v)
     if "answer" in changes and t.answered_at is None:
         t.answered_at = datetime.now(timezone.utc)
+        t.answered_by_id = user.id
     audit.record(session, user, "update", "trace_request", t.id,
                  before={k: (v.isoformat() if isinstance(v, date) else v) for k, v in before.items()},
                  after=body.model_dump(mode="json", exclude_unset=True))
@@ -178,21 +192,76 @@ def list_imports(session: SessionDep, user: CaseReader) -> list[StolenImport]:
     return items
 
 
+def _alert_public(a: StolenAlert) -> StolenAlertPublic:
+    out = StolenAlertPublic.model_validate(a)
+    out.acknowledged = a.acknowledged_at is not None
+    return out
+
+
+AcknowledgedFilter = Annotated[
+    bool | None, Query(description="true: only acknowledged alerts; false: only those still to acknowledge")]
+
+
+def _filtered(stmt, acknowledged: bool | None):
+    if acknowledged is True:
+        return stmt.where(StolenAlert.acknowledged_at.is_not(None))
+    if acknowledged is False:
+        return stmt.where(StolenAlert.acknowledged_at.is_(None))
+    return stmt
+
+
 @router.get("/cases/{case_id}/alerts", response_model=list[StolenAlertPublic])
-def case_alerts(case_id: DbId, session: SessionDep, user: CaseReader) -> list[StolenAlert]:
-    """Lost-and-stolen matches raised to this case."""
+def case_alerts(case_id: DbId, session: SessionDep, user: CaseReader,
+                acknowledged: AcknowledgedFilter = None) -> list[StolenAlertPublic]:
+    """Lost-and-stolen matches raised to this case, acknowledged or not."""
     own_case(session, user, case_id)
-    items = list(session.scalars(select(StolenAlert).where(StolenAlert.case_id == case_id).order_by(StolenAlert.id)))
+    items = list(session.scalars(_filtered(select(StolenAlert).where(StolenAlert.case_id == case_id), acknowledged)
+                                 .order_by(StolenAlert.id)))
     audit.record(session, user, "read", "stolen_alerts", case_id, ids=[a.id for a in items])
     session.commit()
-    return items
+    return [_alert_public(a) for a in items]
 
 
 @router.get("/alerts", response_model=list[StolenAlertPublic])
-def my_alerts(session: SessionDep, user: CaseReader) -> list[StolenAlert]:
-    """Every lost-and-stolen match raised to a case of the caller's jurisdiction."""
+def my_alerts(session: SessionDep, user: CaseReader, acknowledged: AcknowledgedFilter = None) -> list[StolenAlertPublic]:
+    """Every lost-and-stolen match raised to a case of the caller's jurisdiction
+    (``acknowledged=false``: those nobody has acknowledged yet)."""
     own = select(Case.id).where(Case.jurisdiction_id == user.jurisdiction_id)
-    items = list(session.scalars(select(StolenAlert).where(StolenAlert.case_id.in_(own)).order_by(StolenAlert.id)))
+    items = list(session.scalars(_filtered(select(StolenAlert).where(StolenAlert.case_id.in_(own)), acknowledged)
+                                 .order_by(StolenAlert.id)))
     audit.record(session, user, "read", "stolen_alerts", "", ids=[a.id for a in items])
     session.commit()
-    return items
+    return [_alert_public(a) for a in items]
+
+
+def _own_alert(session, user, alert_id: int) -> StolenAlert:
+    alert = session.get(StolenAlert, alert_id)
+    if alert is None or session.get(Case, alert.case_id).jurisdiction_id != user.jurisdiction_id:
+        raise not_found("alert")
+    return alert
+
+
+@router.get("/alerts/{alert_id}", response_model=StolenAlertPublic)
+def read_alert(alert_id: DbId, session: SessionDep, user: CaseReader) -> StolenAlertPublic:
+    alert = _own_alert(session, user, alert_id)
+    audit.record(session, user, "read", "stolen_alert", alert.id)
+    session.commit()
+    return _alert_public(alert)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=StolenAlertPublic)
+def acknowledge_alert(alert_id: DbId, body: AlertAcknowledge, session: SessionDep,
+                      user: CaseReader) -> StolenAlertPublic:
+    """Record that someone of the owning case's jurisdiction has seen the alert; it stays
+    recorded (and listed) afterwards. An alert is acknowledged once (409 after)."""
+    alert = _own_alert(session, user, alert_id)
+    if alert.acknowledged_at is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"alert {alert.id} was already acknowledged at {alert.acknowledged_at.isoformat()}")
+    alert.acknowledged_at = datetime.now(timezone.utc)
+    alert.acknowledged_by_id = user.id
+    alert.acknowledgement_note = body.note
+    audit.record(session, user, "acknowledge", "stolen_alert", alert.id, firearm_id=alert.firearm_id,
+                 case_id=alert.case_id, note=body.note)
+    session.commit()
+    return _alert_public(alert)
