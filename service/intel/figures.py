@@ -16,12 +16,21 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from service.intel.graph import LinkChart
+from service.intel.guns import GUN_LINKS
 from service.intel.stats import StatsReport
 from service.intel.timeline import Timeline
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
 EVENT_MARKERS = {"shooting": "o", "seizure": "s", "test_fire": "^"}
+# Rows of a gun's own history (life cycle, tracing, lost-and-stolen), which carry no place.
+HISTORY_MARKERS = {"firearm": "D", "trace": "P", "stolen": "X"}
+
+
+def _marker(row) -> str:
+    if row.event_kind in EVENT_MARKERS:
+        return EVENT_MARKERS[row.event_kind]
+    return HISTORY_MARKERS.get(row.event_kind.split("_", 1)[0], "o")
 
 
 def _colours(codes) -> dict[str, str]:
@@ -52,7 +61,7 @@ def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0) 
         segments, styles = [], []
         for u, v, link in sub.edges(data="link"):
             segments.append([pos[u], pos[v]])
-            styles.append("dashed" if link == "firearm" else "solid")
+            styles.append("dashed" if link in GUN_LINKS else "solid")
         if segments:
             ax.add_collection(LineCollection(segments, colors="#555555", linewidths=1.0, linestyles=styles, zorder=1))
         for node, attrs in sub.nodes(data=True):
@@ -86,7 +95,7 @@ def timeline_figure(timeline: Timeline) -> Figure:
     for row in timeline.rows:
         y = lanes.index(row.jurisdiction)
         x = (row.date_from - epoch).days
-        ax.scatter([x], [y], marker=EVENT_MARKERS.get(row.event_kind, "o"), s=60,
+        ax.scatter([x], [y], marker=_marker(row), s=60,
                    facecolors=colours[row.jurisdiction] if row.detail else "white",
                    edgecolors=colours[row.jurisdiction], linewidths=1.5, zorder=2)
         if row.date_to:
@@ -103,6 +112,10 @@ def timeline_figure(timeline: Timeline) -> Figure:
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.set_title(f"Life of {timeline.subject}: {len(timeline.rows)} events", fontsize=10)
     handles = [Line2D([], [], marker=m, ls="", color="black", label=k) for k, m in EVENT_MARKERS.items()]
+    kinds = {r.event_kind.split("_", 1)[0] for r in timeline.rows}
+    handles += [Line2D([], [], marker=m, ls="", color="black", label={"firearm": "life cycle", "trace": "tracing",
+                                                                       "stolen": "lost and stolen"}[k])
+                for k, m in HISTORY_MARKERS.items() if k in kinds]
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
     fig.tight_layout()
     return fig
@@ -126,7 +139,7 @@ def map_figure(timeline: Timeline) -> Figure:
                     arrowprops={"arrowstyle": "->", "color": "#888888", "lw": 0.8})
     for k, r in enumerate(located):
         c = colours[r.jurisdiction]
-        ax.scatter([r.longitude], [r.latitude], marker=EVENT_MARKERS.get(r.event_kind, "o"), s=70,
+        ax.scatter([r.longitude], [r.latitude], marker=_marker(r), s=70,
                    facecolors=c if r.detail else "white", edgecolors=c, linewidths=1.5, zorder=2)
         ax.annotate(str(k + 1), (r.longitude, r.latitude), textcoords="offset points", xytext=(4, 4), fontsize=7)
     # Equal ground distances on both axes at this latitude.

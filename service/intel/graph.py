@@ -1,10 +1,19 @@
 """The link chart: cases, events and firearms joined by confirmed hits and other links.
 
 A *series* is a connected set of at least two cases joined by confirmed hits or by a
-shared firearm (test fires from the same seized gun). Series are found on the full
-record (:func:`link_graph`, :func:`find_series`); a caller's chart (:func:`link_chart`)
-then shows every series that contains at least one case whose details the caller
-sees, with the other cases of those series as opaque references.
+shared firearm: test fires from the same seized gun, the case a firearm record was
+registered under, and the cases a gun's test fire was linked to by hits (see
+:mod:`service.intel.guns`). So when two crime scenes are linked to each other and
+later one of them to a recovered gun, the series gains the gun and its case, and
+keeps its key (the key follows the series' oldest case). Series are found on the
+full record (:func:`link_graph`, :func:`find_series`); a caller's chart
+(:func:`link_chart`) then shows every series that contains at least one case whose
+details the caller sees, with the other cases of those series as opaque references.
+
+A firearm the caller sees in detail carries its record (type, make, model, calibre,
+serial, life-cycle status) and its trace history: a ``trace`` node per trace request
+and a ``stolen_alert`` node per lost-and-stolen match. Another jurisdiction's gun is
+an opaque reference with its jurisdiction only (hit / no-hit), and no trace history.
 """
 
 from __future__ import annotations
@@ -17,12 +26,13 @@ from datetime import date
 import networkx as nx
 
 from service.intel.data import CaseLoad, EventRow
+from service.intel.guns import GUN_LINKS, OPEN_TRACES, Gun, gun_label, gun_node, guns_by_case, guns_of
 from service.intel.scope import Scope
 from service.intel.places import coarsen
-from service.models import ExhibitKind, LeadState
+from service.models import LeadState
 
-# Links that make two cases one series; event nodes and open leads never do.
-SERIES_LINKS = frozenset({"hit", "firearm"})
+# Links that make two cases one series; event nodes, trace history and open leads never do.
+SERIES_LINKS = frozenset({"hit", *GUN_LINKS})
 OPEN_LEAD_STATES = frozenset({LeadState.proposed, LeadState.issued})
 
 
@@ -33,19 +43,22 @@ def case_node(case_id: int) -> str:
 def link_graph(data: CaseLoad, *, include_events: bool = True, include_open_leads: bool = False) -> nx.Graph:
     """Every case, its events and firearms, and every link, unscoped (internal use only).
 
-    Node ids are ``case:<id>``, ``event:<id>`` and ``firearm:<name>``; each node has
-    ``kind`` and each edge ``link`` (``hit``, ``firearm``, ``event`` or ``lead``).
+    Node ids are ``case:<id>``, ``event:<id>`` and ``firearm:<key>`` (``firearm:#<id>``
+    for a firearm record, ``firearm:<free text>`` for a gun known only by its text);
+    each node has ``kind`` and each edge ``link`` (``hit``, ``firearm``,
+    ``registered_in``, ``firearm_link``, ``event`` or ``lead``).
     """
     g = nx.Graph()
     for c in data.cases.values():
         g.add_node(case_node(c.id), kind="case", case_id=c.id, jurisdiction_id=c.jurisdiction_id)
     for h in data.hits.values():
         g.add_edge(case_node(h.case_a_id), case_node(h.case_b_id), link="hit", hit_id=h.id, date=h.created_at.date())
-    for ex in data.exhibits.values():
-        if ex.kind == ExhibitKind.test_fire and ex.firearm:
-            fnode = f"firearm:{ex.firearm}"
-            g.add_node(fnode, kind="firearm", firearm=ex.firearm)
-            g.add_edge(fnode, case_node(ex.case_id), link="firearm")
+    for gun in guns_of(data).values():
+        fnode = f"firearm:{gun.key}"
+        g.add_node(fnode, kind="firearm", firearm=gun.key, firearm_ids=tuple(gun.record_ids))
+        for cid, link in gun.cases.items():
+            if cid in data.cases:
+                g.add_edge(fnode, case_node(cid), link=link)
     if include_events:
         for ev in data.events.values():
             g.add_node(f"event:{ev.id}", kind="event", event_id=ev.id)
@@ -122,6 +135,44 @@ def series_case_sets(data: CaseLoad) -> list[frozenset[int]]:
     return find_series(link_graph(data, include_events=False))
 
 
+def _gun_attrs(data: CaseLoad, scope: Scope, gun: Gun, shown: bool, node: str) -> dict:
+    f = gun.record
+    attrs = {"kind": "firearm", "label": gun_label(gun) if shown else node, "detail": shown, "series": ""}
+    if f is not None:
+        attrs["jurisdiction"] = data.code(data.case_jurisdiction(f.case_id))
+    if shown and f is not None:
+        traces = [t for r in gun.records for t in data.traces_by_firearm.get(r.id, [])]
+        alerts = [a for r in gun.records for a in data.alerts_by_firearm.get(r.id, [])]
+        attrs.update(
+            firearm_id=f.id, firearm_type=f.kind.value, make=f.make, model=f.model, calibre=f.calibre,
+            serial_number=f.serial_number, status=f.status.value, country_of_manufacture=f.country_of_manufacture,
+            traces=len(traces), open_traces=sum(t.status in OPEN_TRACES for t in traces),
+            stolen_alerts=len(alerts), unacknowledged_alerts=sum(a.acknowledged_at is None for a in alerts),
+        )
+    return attrs
+
+
+def _add_trace_history(g: nx.Graph, data: CaseLoad, gun: Gun, fnode: str, key: str) -> None:
+    for r in gun.records:
+        for t in data.traces_by_firearm.get(r.id, []):
+            partner = data.code(t.partner_jurisdiction_id) if t.partner_jurisdiction_id in data.jurisdictions else ""
+            node = f"trace:{t.id}"
+            g.add_node(node, kind="trace", label=f"trace to {partner or t.addressee or t.target.value} ({t.status.value})",
+                       trace_id=t.id, target=t.target.value, addressee=t.addressee, partner=partner,
+                       status=t.status.value, date=t.created_at.date().isoformat(),
+                       deadline=t.deadline.isoformat() if t.deadline else "",
+                       answered=t.answered_at.date().isoformat() if t.answered_at else "", detail=True, series=key)
+            g.add_edge(fnode, node, link="trace", series=key)
+        for a in data.alerts_by_firearm.get(r.id, []):
+            node = f"alert:{a.id}"
+            g.add_node(node, kind="stolen_alert", label=f"on lost-and-stolen register {a.register_name}",
+                       alert_id=a.id, register=a.register_name, country=a.country,
+                       date_reported=a.date_reported.isoformat() if a.date_reported else "",
+                       date=a.created_at.date().isoformat(), acknowledged=a.acknowledged_at is not None,
+                       detail=True, series=key)
+            g.add_edge(fnode, node, link="stolen_alert", series=key)
+
+
 def link_chart(
     data: CaseLoad,
     scope: Scope,
@@ -129,6 +180,7 @@ def link_chart(
     linked_only: bool = True,
     include_events: bool = True,
     include_open_leads: bool = False,
+    include_traces: bool = True,
     series_sets: list[frozenset[int]] | None = None,
 ) -> LinkChart:
     """The caller's link chart.
@@ -139,6 +191,9 @@ def link_chart(
         Leave out the caller's cases that belong to no series.
     include_events, include_open_leads
         Add event nodes / edges for proposed and issued leads touching the chart.
+    include_traces
+        Add the trace history (trace requests, lost-and-stolen alerts) of the firearms
+        the caller sees in detail.
     series_sets
         Precomputed :func:`series_case_sets` (one report computes them once).
     """
@@ -148,10 +203,7 @@ def link_chart(
     g = nx.Graph()
     node_of: dict[int, str] = {}
     series_of: dict[int, str] = {}
-    firearms_by_case: dict[int, list[str]] = {}
-    for ex in data.exhibits.values():
-        if ex.kind == ExhibitKind.test_fire and ex.firearm:
-            firearms_by_case.setdefault(ex.case_id, []).append(ex.firearm)
+    by_case = guns_by_case(data)
 
     def add_case(cid: int, key: str = "") -> str:
         if cid in node_of:
@@ -179,8 +231,19 @@ def link_chart(
                 g.add_edge(node, enode, link="event")
         return node
 
+    gun_nodes: dict[str, str] = {}
+
+    def add_gun(gun: Gun, key: str) -> str:
+        if gun.key in gun_nodes:
+            return gun_nodes[gun.key]
+        fnode, shown = gun_node(data, scope, gun)
+        g.add_node(fnode, **{**_gun_attrs(data, scope, gun, shown, fnode), "series": key})
+        gun_nodes[gun.key] = fnode
+        if shown and include_traces:
+            _add_trace_history(g, data, gun, fnode, key)
+        return fnode
+
     visible_series: list[Series] = []
-    firearm_nodes: dict[str, str] = {}
     for cases in series_sets:
         if not any(sees(cid) for cid in cases):
             continue
@@ -188,13 +251,9 @@ def link_chart(
         nodes = [add_case(cid, key) for cid in sorted(cases)]
         for cid in cases:
             series_of[cid] = key
-        names = {name for cid in cases for name in firearms_by_case.get(cid, [])}
-        for name in names:
-            shown = any(sees(cid) for cid in cases if name in firearms_by_case.get(cid, []))
-            fnode = f"firearm:{name}" if shown else scope.firearm_ref(name)
-            firearm_nodes[name] = fnode
-            g.add_node(fnode, kind="firearm", label=name if shown else fnode, detail=shown, series=key)
-            nodes.append(fnode)
+        guns = {gun.key: gun for cid in cases for gun in by_case.get(cid, [])}
+        for gkey in sorted(guns):
+            nodes.append(add_gun(guns[gkey], key))
         dates = [d for cid in cases if (d := data.incident_date(cid)) is not None]
         visible_series.append(
             Series(
@@ -204,7 +263,7 @@ def link_chart(
                 jurisdictions=tuple(sorted({data.code(data.case_jurisdiction(cid)) for cid in cases})),
                 n_cases=len(cases),
                 n_hits=0,
-                n_firearms=len(names),
+                n_firearms=len(guns),
                 first_date=min(dates) if dates else None,
                 last_date=max(dates) if dates else None,
             )
@@ -218,10 +277,6 @@ def link_chart(
                 attrs["hit_id"] = h.id
             g.add_edge(node_of[h.case_a_id], node_of[h.case_b_id], **attrs)
             n_hits[key] = n_hits.get(key, 0) + 1
-    for cid, names in firearms_by_case.items():
-        if cid in series_of:
-            for name in names:
-                g.add_edge(firearm_nodes[name], node_of[cid], link="firearm", series=series_of[cid])
     visible_series = [replace(s, n_hits=n_hits.get(s.key, 0)) for s in visible_series]
     if not linked_only:
         for c in data.cases.values():
@@ -234,6 +289,20 @@ def link_chart(
                 na, nb = add_case(a, series_of.get(a, "")), add_case(b, series_of.get(b, ""))
                 if not g.has_edge(na, nb):
                     g.add_edge(na, nb, link="lead", state=lead.state.value)
+    # Guns of the cases on the chart outside any series (a seized gun with no hit yet),
+    # then every gun's edges to the cases it is attached to.
+    for cid in sorted(set(node_of) - set(series_of)):
+        for gun in by_case.get(cid, []):
+            add_gun(gun, "")
+    for gkey, fnode in gun_nodes.items():
+        gun = guns_of(data)[gkey]
+        for cid, link in gun.cases.items():
+            if cid not in node_of:
+                continue
+            attrs = {"link": link, "series": series_of.get(cid, "")}
+            if link == "firearm_link" and gun.link_hits.get(cid) is not None and g.nodes[fnode]["detail"]:
+                attrs["hit_id"] = gun.link_hits[cid]
+            g.add_edge(fnode, node_of[cid], **attrs)
     return LinkChart(graph=g, series=visible_series, scope=scope.describe())
 
 
@@ -247,7 +316,11 @@ def to_graphml(chart: LinkChart) -> bytes:
 
 
 NODE_COLUMNS = ["id", "kind", "label", "jurisdiction", "series", "detail", "incident_date", "event_kind",
-                "date_from", "date_to", "latitude", "longitude", "precision", "location"]
+                "date_from", "date_to", "latitude", "longitude", "precision", "location",
+                # firearms and their trace history
+                "firearm_id", "firearm_type", "make", "model", "calibre", "serial_number", "status", "traces",
+                "open_traces", "stolen_alerts", "unacknowledged_alerts", "target", "partner", "date", "deadline",
+                "answered", "register", "country", "date_reported", "acknowledged"]
 EDGE_COLUMNS = ["source", "target", "link", "series", "date", "hit_id", "state"]
 
 

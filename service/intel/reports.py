@@ -43,6 +43,7 @@ class LinkChartParams(_Params):
     linked_only: bool = True
     include_events: bool = True
     include_open_leads: bool = False
+    include_traces: bool = True
     max_series_drawn: int = Field(24, ge=1, le=200)
     table: Literal["edges", "nodes"] = "edges"
 
@@ -50,12 +51,13 @@ class LinkChartParams(_Params):
 class TimelineParams(_Params):
     case_id: int | None = None
     series_key: str | None = Field(None, max_length=40)
-    firearm: str | None = Field(None, max_length=200)
+    firearm: str | None = Field(None, max_length=200, description="a gun known by its free text")
+    firearm_id: int | None = Field(None, ge=1, le=2**31 - 1, description="a firearm record")
 
     @model_validator(mode="after")
     def _one_subject(self) -> "TimelineParams":
-        if sum(x is not None for x in (self.case_id, self.series_key, self.firearm)) != 1:
-            raise ValueError("give exactly one of case_id, series_key or firearm")
+        if sum(x is not None for x in (self.case_id, self.series_key, self.firearm, self.firearm_id)) != 1:
+            raise ValueError("give exactly one of case_id, series_key, firearm or firearm_id")
         return self
 
 
@@ -104,10 +106,12 @@ def _meta(kind: str, scope: Scope, params: _Params, data: CaseLoad) -> dict[str,
 
 def link_chart_product(data, scope, params: LinkChartParams, fmt: str, series_sets=None):
     chart = link_chart(data, scope, linked_only=params.linked_only, include_events=params.include_events,
-                       include_open_leads=params.include_open_leads, series_sets=series_sets)
+                       include_open_leads=params.include_open_leads, include_traces=params.include_traces,
+                       series_sets=series_sets)
     summary = {"series": len(chart.series), "nodes": chart.graph.number_of_nodes(),
                "edges": chart.graph.number_of_edges(),
-               "cross_border_series": sum(s.cross_border for s in chart.series)}
+               "cross_border_series": sum(s.cross_border for s in chart.series),
+               "firearms": sum(1 for _n, kind in chart.graph.nodes(data="kind") if kind == "firearm")}
     if fmt == "graphml":
         return to_graphml(chart), summary
     if fmt == "csv":
@@ -122,26 +126,46 @@ def link_chart_product(data, scope, params: LinkChartParams, fmt: str, series_se
                 "Summary",
                 [f"{summary['series']} linked series touch cases you see in full; "
                  f"{summary['cross_border_series']} of them cross jurisdictions. A series is a connected set of "
-                 "cases joined by confirmed hits or by test fires of the same seized firearm."],
+                 "cases joined by confirmed hits or by a firearm: test fires of the same gun, the case its record "
+                 "was registered under, and the cases hits linked its test fire to."],
             ),
             Section("Chart", figures=[figures.link_chart_figure(chart, max_series=params.max_series_drawn)]),
             Section("Series", tables=[Table(["series", "cases", "yours", "hits", "firearms", "jurisdictions",
                                              "first incident", "last incident"], rows, "all series in scope")]),
+            Section("Firearms", tables=[Table(FIREARM_COLUMNS, firearm_rows(chart),
+                                              "guns on the chart; another jurisdiction's as an opaque reference")]),
         ],
     )
     return doc, summary
+
+
+FIREARM_COLUMNS = ["firearm", "jurisdiction", "series", "type", "calibre", "status", "trace requests (open)",
+                   "lost-and-stolen alerts (unacknowledged)"]
+
+
+def firearm_rows(chart) -> list[list[Any]]:
+    """One row per gun on the chart, with its trace history in counts."""
+    out = []
+    for _node, a in sorted(chart.graph.nodes(data=True), key=lambda n: (n[1].get("series", ""), n[0])):
+        if a.get("kind") != "firearm":
+            continue
+        traces = f"{a['traces']} ({a['open_traces']})" if "traces" in a else ""
+        alerts = f"{a['stolen_alerts']} ({a['unacknowledged_alerts']})" if "stolen_alerts" in a else ""
+        out.append([a["label"], a.get("jurisdiction", ""), a.get("series", ""), a.get("firearm_type", ""),
+                    a.get("calibre", ""), a.get("status", ""), traces, alerts])
+    return out
 
 
 # --- life of a gun ---------------------------------------------------------------------
 
 
 TIMELINE_COLUMNS = ["date_from", "date_to", "event_kind", "jurisdiction", "case", "detail", "location",
-                    "latitude", "longitude", "precision", "firearms"]
+                    "latitude", "longitude", "precision", "firearms", "firearm", "summary"]
 
 
 def timeline_product(data, scope, params: TimelineParams, fmt: str, series_sets=None):
     tl = gun_timeline(data, scope, case_id=params.case_id, series_key=params.series_key, firearm=params.firearm,
-                      series_sets=series_sets)
+                      firearm_id=params.firearm_id, series_sets=series_sets)
     summary = {"events": len(tl.rows), "jurisdictions": list(tl.jurisdictions), "span_days": tl.span_days,
                "series_key": tl.series_key}
     if fmt == "geojson":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from service.core.config import Settings
 from service.core.security import ROLE_SCOPES
 from service.crud.access import disclosed_case_ids, opaque_reference, sees_only_hit_no_hit
+from service.crud.firearms import disclosed_firearm_ids
 from service.models import Role, User
 
 # Products are built from hits; a role that may not read hits gets no product.
@@ -43,6 +44,9 @@ class Scope:
         references outside their own jurisdiction.
     disclosed
         Other jurisdictions' case ids whose disclosure to this jurisdiction was approved.
+    disclosed_firearms
+        Other jurisdictions' firearm record ids disclosed to this jurisdiction after a
+        serial query (the gun in detail, its case still opaque).
     settings
         The deployment's settings; opaque references are keyed with its secret.
     user_id, username
@@ -56,6 +60,7 @@ class Scope:
     disclosed: frozenset[int] = frozenset()
     user_id: int | None = None
     username: str = ""
+    disclosed_firearms: frozenset[int] = frozenset()
 
     @classmethod
     def for_user(cls, session: Session, settings: Settings, user: User) -> "Scope":
@@ -69,6 +74,7 @@ class Scope:
             disclosed=frozenset(disclosed_case_ids(session, user.jurisdiction_id)),
             user_id=user.id,
             username=user.username,
+            disclosed_firearms=frozenset(disclosed_firearm_ids(session, user.jurisdiction_id)),
         )
 
     def sees_case(self, case_id: int, jurisdiction_id: int) -> bool:

@@ -4,6 +4,14 @@ Events of cases the caller does not see in detail keep their date, kind and
 jurisdiction, but lose their place name and notes, and their coordinates are
 coarsened to city level (:func:`service.intel.places.coarsen`), so a partner learns where a gun was
 used without learning the scene.
+
+Each firearm of the series that the caller sees in detail adds its own history: the
+steps of its life cycle (``firearm_recovered`` ... ``firearm_destroyed``), the cases
+hits linked it to (``firearm_linked``), its trace requests (``trace_sent``, then
+``trace_answered`` or ``trace_no_record``, with the jurisdiction that answered) and
+its lost-and-stolen record (``stolen_reported`` on the date the register gives,
+``stolen_alert`` when the match was raised, ``stolen_alert_acknowledged``). Another
+jurisdiction's gun adds nothing until its record or case is disclosed.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ from typing import Any
 
 from service.intel.data import CaseLoad
 from service.intel.graph import series_case_sets
+from service.intel.guns import Gun, gun_label, gun_node, gun_shown, guns_by_case, guns_of, record_key
 from service.intel.places import coarsen
 from service.intel.scope import Scope
-from service.models import ExhibitKind
+from service.models import ExhibitKind, TraceStatus
 
 class SubjectNotFound(LookupError):
     """No case, series or firearm of that name is visible to the caller."""
@@ -35,6 +44,9 @@ class TimelineRow:
     longitude: float | None
     precision: str
     firearms: tuple[str, ...] = ()
+    # Rows of a gun's own history: the gun (label, or opaque reference) and what happened.
+    firearm: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,17 +66,23 @@ class Timeline:
         return ((self.rows[-1].date_to or self.rows[-1].date_from) - self.rows[0].date_from).days
 
 
-def _case_set(data: CaseLoad, scope: Scope, series_sets, *, case_id, series_key, firearm):
+def _case_set(data: CaseLoad, scope: Scope, series_sets, *, case_id, series_key, firearm, firearm_id=None):
     sees = lambda cid: cid in data.cases and scope.sees_case(cid, data.case_jurisdiction(cid))  # noqa: E731
-    given = [x is not None for x in (case_id, series_key, firearm)]
+    given = [x is not None for x in (case_id, series_key, firearm, firearm_id)]
     if sum(given) != 1:
-        raise ValueError("give exactly one of case_id, series_key or firearm")
+        raise ValueError("give exactly one of case_id, series_key, firearm or firearm_id")
     if series_key is not None:
         for cases in series_sets:
             if scope.series_key(min(cases)) == series_key and any(sees(c) for c in cases):
                 return cases, series_key, f"series {series_key}"
         raise SubjectNotFound("series not found")
-    if firearm is not None:
+    if firearm_id is not None:
+        record = data.firearms.get(firearm_id)
+        gun = guns_of(data).get(record_key(record)) if record is not None else None
+        if gun is None or not gun_shown(data, scope, gun):
+            raise SubjectNotFound("firearm not found")
+        anchor, subject = min(gun.cases), f"firearm {gun_label(gun)}"
+    elif firearm is not None:
         holders = {
             ex.case_id for ex in data.exhibits.values()
             if ex.kind == ExhibitKind.test_fire and ex.firearm == firearm and sees(ex.case_id)
@@ -82,6 +100,53 @@ def _case_set(data: CaseLoad, scope: Scope, series_sets, *, case_id, series_key,
     return frozenset({anchor}), "", subject
 
 
+def _gun_history(data: CaseLoad, scope: Scope, gun: Gun, case_label) -> list[TimelineRow]:
+    """The rows of one gun's own history (the caller sees the gun in detail)."""
+    name = gun_label(gun)
+    rows: list[TimelineRow] = []
+    for r in gun.records:  # none for a gun known by free text only
+        code = data.code(data.case_jurisdiction(r.case_id))
+        home = case_label(r.case_id)
+
+        def row(day, kind, summary, *, case=home, location="", jurisdiction=code):
+            rows.append(TimelineRow(date_from=day, date_to=None, event_kind=kind, jurisdiction=jurisdiction,
+                                    case=case, detail=True, location=location, latitude=None, longitude=None,
+                                    precision="unknown", firearms=(name,), firearm=name, summary=summary))
+
+        for fe in data.events_by_firearm.get(r.id, []):
+            row(fe.at.date(), f"firearm_{fe.status.value}", f"{fe.status.value.replace('_', ' ')}",
+                location=fe.location)
+        for t in data.traces_by_firearm.get(r.id, []):
+            partner = data.code(t.partner_jurisdiction_id) if t.partner_jurisdiction_id in data.jurisdictions else ""
+            target = t.target.value.replace("_", " ")
+            to = partner or t.addressee
+            deadline = f", deadline {t.deadline.isoformat()}" if t.deadline else ""
+            row(t.created_at.date(), "trace_sent",
+                f"trace request {t.id} to {target}" + (f" {to}" if to else "") + deadline)
+            if t.answered_at is not None:
+                by = t.answered_by_jurisdiction_id
+                by_code = data.code(by) if by in data.jurisdictions else code
+                none = t.status == TraceStatus.no_record
+                row(t.answered_at.date(), "trace_no_record" if none else "trace_answered",
+                    f"trace request {t.id} {'no record held' if none else 'answered'} by {by_code}",
+                    jurisdiction=by_code)
+        for a in data.alerts_by_firearm.get(r.id, []):
+            if a.date_reported is not None:
+                row(a.date_reported, "stolen_reported",
+                    f"reported lost or stolen (register {a.register_name})", location=a.country)
+            row(a.created_at.date(), "stolen_alert", f"match on lost-and-stolen register {a.register_name}",
+                location=a.country)
+            if a.acknowledged_at is not None:
+                row(a.acknowledged_at.date(), "stolen_alert_acknowledged",
+                    f"alert {a.id} on register {a.register_name} acknowledged")
+        for link in data.firearm_links.values():
+            if link.firearm_id == r.id and link.case_id in data.cases:
+                row(link.created_at.date(), "firearm_linked",
+                    f"linked to case {case_label(link.case_id)}" + (f" by hit {link.hit_id}" if link.hit_id else ""),
+                    case=case_label(link.case_id), jurisdiction=data.code(data.case_jurisdiction(link.case_id)))
+    return rows
+
+
 def gun_timeline(
     data: CaseLoad,
     scope: Scope,
@@ -89,21 +154,32 @@ def gun_timeline(
     case_id: int | None = None,
     series_key: str | None = None,
     firearm: str | None = None,
+    firearm_id: int | None = None,
     series_sets: list[frozenset[int]] | None = None,
 ) -> Timeline:
-    """Every event of the series holding the given case, series key or seized firearm."""
+    """Every event of the series holding the given case, series key or firearm (its free
+    text, or its record id), and the history of every firearm of it the caller sees."""
     if series_sets is None:
         series_sets = series_case_sets(data)
-    cases, key, subject = _case_set(data, scope, series_sets, case_id=case_id, series_key=series_key, firearm=firearm)
+    cases, key, subject = _case_set(data, scope, series_sets, case_id=case_id, series_key=series_key, firearm=firearm,
+                                    firearm_id=firearm_id)
+    by_case = guns_by_case(data)
+    nodes = {}
+
+    def gun_name(gun: Gun) -> str:
+        if gun.key not in nodes:
+            node, shown = gun_node(data, scope, gun)
+            nodes[gun.key] = (gun_label(gun) if shown else node, shown)
+        return nodes[gun.key][0]
+
+    def case_label(cid: int) -> str:
+        return data.cases[cid].reference if scope.sees_case(cid, data.case_jurisdiction(cid)) else scope.case_ref(cid)
+
     rows = []
     for cid in cases:
         detail = scope.sees_case(cid, data.case_jurisdiction(cid))
         label = data.cases[cid].reference if detail else scope.case_ref(cid)
-        guns = tuple(sorted(
-            (ex.firearm if detail else scope.firearm_ref(ex.firearm))
-            for ex in data.exhibits_by_case.get(cid, [])
-            if ex.kind == ExhibitKind.test_fire and ex.firearm
-        ))
+        guns = tuple(sorted({gun_name(g) for g in by_case.get(cid, [])}))
         for ev in data.events_by_case.get(cid, []):
             lat, lon, precision = ev.latitude, ev.longitude, ev.precision.value
             if not detail:
@@ -121,6 +197,11 @@ def gun_timeline(
                 precision=precision,
                 firearms=guns,
             ))
+    seen_guns = {gun.key: gun for cid in cases for gun in by_case.get(cid, [])}
+    for gkey in sorted(seen_guns):
+        gun_name(seen_guns[gkey])
+        if nodes[gkey][1]:
+            rows.extend(_gun_history(data, scope, seen_guns[gkey], case_label))
     rows.sort(key=lambda r: (r.date_from, r.jurisdiction, r.case))
     return Timeline(subject=subject, series_key=key, rows=tuple(rows))
 
