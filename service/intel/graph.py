@@ -11,9 +11,10 @@ full record (:func:`link_graph`, :func:`find_series`); a caller's chart
 details the caller sees, with the other cases of those series as opaque references.
 
 A firearm the caller sees in detail carries its record (type, make, model, calibre,
-serial, life-cycle status) and its trace history: a ``trace`` node per trace request
-and a ``stolen_alert`` node per lost-and-stolen match. Another jurisdiction's gun is
-an opaque reference with its jurisdiction only (hit / no-hit), and no trace history.
+serial, life-cycle status) and, where the caller also sees the record's case, its
+trace history: a ``trace`` node per trace request and a ``stolen_alert`` node per
+lost-and-stolen match. Another jurisdiction's gun is an opaque reference with its
+jurisdiction only (hit / no-hit) until its case or its record is disclosed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from datetime import date
 import networkx as nx
 
 from service.intel.data import CaseLoad, EventRow
-from service.intel.guns import GUN_LINKS, OPEN_TRACES, Gun, gun_label, gun_node, guns_by_case, guns_of
+from service.intel.guns import (
+    GUN_LINKS, OPEN_TRACES, Gun, gun_label, gun_node, guns_by_case, guns_of, history_shown,
+)
 from service.intel.scope import Scope
 from service.intel.places import coarsen
 from service.models import LeadState
@@ -141,11 +144,14 @@ def _gun_attrs(data: CaseLoad, scope: Scope, gun: Gun, shown: bool, node: str) -
     if f is not None:
         attrs["jurisdiction"] = data.code(data.case_jurisdiction(f.case_id))
     if shown and f is not None:
-        traces = [t for r in gun.records for t in data.traces_by_firearm.get(r.id, [])]
-        alerts = [a for r in gun.records for a in data.alerts_by_firearm.get(r.id, [])]
         attrs.update(
             firearm_id=f.id, firearm_type=f.kind.value, make=f.make, model=f.model, calibre=f.calibre,
             serial_number=f.serial_number, status=f.status.value, country_of_manufacture=f.country_of_manufacture,
+        )
+    if shown and f is not None and history_shown(data, scope, gun):
+        traces = [t for r in gun.records for t in data.traces_by_firearm.get(r.id, [])]
+        alerts = [a for r in gun.records for a in data.alerts_by_firearm.get(r.id, [])]
+        attrs.update(
             traces=len(traces), open_traces=sum(t.status in OPEN_TRACES for t in traces),
             stolen_alerts=len(alerts), unacknowledged_alerts=sum(a.acknowledged_at is None for a in alerts),
         )
@@ -239,7 +245,7 @@ def link_chart(
         fnode, shown = gun_node(data, scope, gun)
         g.add_node(fnode, **{**_gun_attrs(data, scope, gun, shown, fnode), "series": key})
         gun_nodes[gun.key] = fnode
-        if shown and include_traces:
+        if shown and include_traces and history_shown(data, scope, gun):
             _add_trace_history(g, data, gun, fnode, key)
         return fnode
 

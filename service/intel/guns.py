@@ -124,3 +124,10 @@ def gun_shown(data: CaseLoad, scope, g: Gun) -> bool:
 def gun_node(data: CaseLoad, scope, g: Gun) -> tuple[str, bool]:
     shown = gun_shown(data, scope, g)
     return (f"firearm:{g.key}" if shown else scope.firearm_ref(g.key)), shown
+
+
+def history_shown(data: CaseLoad, scope, g: Gun) -> bool:
+    """Whether the caller sees the gun's trace history (trace requests, lost-and-stolen
+    alerts, life cycle): it belongs to the case of the record, so only to whoever sees
+    that case; a record disclosed on its own shows the record, not its history."""
+    return any(scope.sees_case(r.case_id, data.case_jurisdiction(r.case_id)) for r in g.records)

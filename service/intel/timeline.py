@@ -5,13 +5,14 @@ jurisdiction, but lose their place name and notes, and their coordinates are
 coarsened to city level (:func:`service.intel.places.coarsen`), so a partner learns where a gun was
 used without learning the scene.
 
-Each firearm of the series that the caller sees in detail adds its own history: the
+Each firearm of the series whose record's case the caller sees adds its own history: the
 steps of its life cycle (``firearm_recovered`` ... ``firearm_destroyed``), the cases
 hits linked it to (``firearm_linked``), its trace requests (``trace_sent``, then
 ``trace_answered`` or ``trace_no_record``, with the jurisdiction that answered) and
 its lost-and-stolen record (``stolen_reported`` on the date the register gives,
 ``stolen_alert`` when the match was raised, ``stolen_alert_acknowledged``). Another
-jurisdiction's gun adds nothing until its record or case is disclosed.
+jurisdiction's gun adds nothing until its case is disclosed (a gun record disclosed on
+its own after a serial query is named, but its history stays with its case).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import Any
 
 from service.intel.data import CaseLoad
 from service.intel.graph import series_case_sets
-from service.intel.guns import Gun, gun_label, gun_node, gun_shown, guns_by_case, guns_of, record_key
+from service.intel.guns import (
+    Gun, gun_label, gun_node, gun_shown, guns_by_case, guns_of, history_shown, record_key,
+)
 from service.intel.places import coarsen
 from service.intel.scope import Scope
 from service.models import ExhibitKind, TraceStatus
@@ -200,7 +203,7 @@ def gun_timeline(
     seen_guns = {gun.key: gun for cid in cases for gun in by_case.get(cid, [])}
     for gkey in sorted(seen_guns):
         gun_name(seen_guns[gkey])
-        if nodes[gkey][1]:
+        if nodes[gkey][1] and history_shown(data, scope, seen_guns[gkey]):
             rows.extend(_gun_history(data, scope, seen_guns[gkey], case_label))
     rows.sort(key=lambda r: (r.date_from, r.jurisdiction, r.case))
     return Timeline(subject=subject, series_key=key, rows=tuple(rows))

@@ -5,12 +5,39 @@ scene with Fadul 1-2 (slide 1) and one with Fadul 2-1 (another slide); the forei
 PARTNER has a crime scene with Fadul F (slide 1). NORTH's test-fire run ranks the
 two mates, an examiner identifies them, and the confirmed leads link the gun to both
 crime-scene cases. SOUTH and PARTNER learn that a gun is linked (hit / no-hit) but
-nothing about it until NORTH discloses its case.
+nothing about it until NORTH discloses its case. The intelligence products (link
+chart, life of a gun) show the same: the gun record to NORTH, an opaque gun to the
+others until disclosure.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+
+import networkx as nx
+
 from tests.service.conftest import SAMPLE
+
+
+def report(svc, user, kind, fmt, **params) -> bytes:
+    """A report through the API, downloaded (its bytes checked against its SHA-256 there)."""
+    meta = svc.ok(svc.post("/api/reports", user, json={"kind": kind, "format": fmt, "params": params}), 201)
+    r = svc.get(f"/api/reports/{meta['id']}/content", user)
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+def link_chart(svc, user, **params) -> nx.Graph:
+    return nx.read_graphml(io.BytesIO(report(svc, user, "link_chart", "graphml", **params)))
+
+
+def timeline_rows(svc, user, **params) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(report(svc, user, "timeline", "csv", **params).decode())))
+
+
+def gun_nodes(g: nx.Graph) -> dict[str, dict]:
+    return {n: a for n, a in g.nodes(data=True) if a["kind"] == "firearm"}
 
 
 def _scan(name):
@@ -87,6 +114,28 @@ def test_a_recovered_guns_test_fire_hits_two_crime_scenes_in_two_jurisdictions(s
     assert found["matches"][0]["firearm"]["id"] == gun["id"]
     # SOUTH did not ask: still hit-only.
     assert svc.ok(svc.get(f"/api/hits/{hits['SOUTH']}/firearms", "investigator.south"))[0]["firearm"] is None
+
+    # The link chart: NORTH sees its gun record joined to both crime scenes; SOUTH an opaque
+    # gun of NORTH; PARTNER, after the disclosure, the record.
+    north = link_chart(svc, "investigator.north")
+    (node, attrs), = gun_nodes(north).items()
+    assert node == f"firearm:#{gun['id']}" and attrs["serial_number"] == "330-1O7S" and attrs["detail"]
+    assert attrs["firearm_type"] == "pistol" and attrs["jurisdiction"] == "NORTH"
+    assert sorted(north.nodes[n]["jurisdiction"] for n in north[node]) == ["NORTH", "PARTNER", "SOUTH"]
+    south = link_chart(svc, "investigator.south")
+    (snode, sattrs), = gun_nodes(south).items()
+    assert snode.startswith("FA-") and not sattrs["detail"] and "serial_number" not in sattrs
+    assert sattrs["jurisdiction"] == "NORTH" and b"330-1O7S" not in report(svc, "investigator.south", "link_chart", "csv",
+                                                                          table="nodes")
+    partner = link_chart(svc, "partner.partner")
+    assert gun_nodes(partner)[node]["serial_number"] == "330-1O7S"
+    # The life of the gun from NORTH's side: the three shootings' events, then its own history.
+    rows = timeline_rows(svc, "investigator.north", firearm_id=gun["id"])
+    kinds = [r["event_kind"] for r in rows]
+    assert kinds.count("shooting") == 2 and "firearm_recovered" in kinds and kinds.count("firearm_linked") == 2
+    assert {r["jurisdiction"] for r in rows if r["event_kind"] == "firearm_linked"} == {"SOUTH", "PARTNER"}
+    assert svc.post("/api/reports", "investigator.south", json={
+        "kind": "timeline", "format": "csv", "params": {"firearm_id": gun["id"]}}).status_code == 404
     assert svc.ok(svc.get("/api/audit/verify", "auditor.north"))["ok"] is True
 
 
@@ -102,6 +151,9 @@ def test_a_series_gains_its_gun(service, sample_scans):
     top = svc.ok(svc.get(f"/api/runs/{run['id']}/candidates", "examiner.north"))[0]
     assert top["match"]["case_id"] == s1
     _confirm(svc, top["id"])  # scene A <-> scene B
+    before = link_chart(svc, "investigator.north", include_events=False)
+    series_key = before.nodes[f"case:{s1}"]["series"]
+    assert series_key and not gun_nodes(before)
 
     gun_case = svc.ok(svc.post("/api/cases", "examiner.north", json={"reference": "N-GUN"}), 201)["id"]
     gun = svc.ok(svc.post(f"/api/cases/{gun_case}/firearms", "examiner.north", json={"kind": "pistol"}), 201)
@@ -112,3 +164,14 @@ def test_a_series_gains_its_gun(service, sample_scans):
     hit = _confirm(svc, a["id"])  # gun <-> scene A only
     links = svc.ok(svc.get(f"/api/firearms/{gun['id']}/links", "investigator.north"))
     assert {(l["case"]["case_id"], l["hit_id"]) for l in links} == {(s1, hit), (s2, hit)}
+
+    # The series keeps its key and gains the gun (and the gun's case).
+    after = link_chart(svc, "investigator.north", include_events=False)
+    fnode = f"firearm:#{gun['id']}"
+    assert {after.nodes[n]["series"] for n in (f"case:{s1}", f"case:{s2}", f"case:{gun_case}", fnode)} == {series_key}
+    assert {(n, after.edges[fnode, n]["link"]) for n in after[fnode]} == {
+        (f"case:{gun_case}", "firearm"), (f"case:{s1}", "firearm_link"), (f"case:{s2}", "firearm_link")}
+    assert int(after.edges[fnode, f"case:{s2}"]["hit_id"]) == hit
+    rows = timeline_rows(svc, "investigator.north", series_key=series_key)
+    assert sorted(r["case"] for r in rows if r["event_kind"] == "firearm_linked") == ["N-SCENE-A", "N-SCENE-B"]
+    assert all(r["firearm"] == f"pistol (firearm {gun['id']})" for r in rows if r["event_kind"].startswith("firearm_"))
