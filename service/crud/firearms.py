@@ -212,8 +212,10 @@ def find_by_serial(session: Session, normal: str, mode: str, min_score: float, l
     else:
         choices = dict(session.execute(select(Firearm.id, Firearm.serial_normalised)
                                        .where(Firearm.serial_normalised != "")).all())
-        for fid, score in serials.fuzzy(normal, choices, min_score=min_score, limit=limit):
-            found.append((session.get(Firearm, fid), score))
+        ranked = serials.fuzzy(normal, choices, min_score=min_score, limit=limit)
+        # One query for every match (not one per match); rank order kept.
+        rows = {f.id: f for f in session.scalars(select(Firearm).where(Firearm.id.in_([fid for fid, _ in ranked])))}
+        found = [(rows[fid], score) for fid, score in ranked]
     return found[:limit]
 
 

@@ -106,16 +106,16 @@ def test_an_alert_is_acknowledged_by_the_owning_jurisdiction_and_stays_recorded(
 def test_a_partner_answers_the_trace_request_addressed_to_it(world):
     svc = world
     trace = svc.traces["partner"]
-    incoming = svc.ok(svc.get("/api/traces/incoming", "partner.partner"))
+    incoming = svc.ok(svc.get("/api/incoming-traces", "partner.partner"))
     assert [t["id"] for t in incoming] == [trace["id"]]
     (t,) = incoming
     # What is needed to trace the gun, and the requester's case as an opaque reference only.
     assert t["firearm"]["serial_number"] == SERIAL and t["firearm"]["make"] == "Zastava"
     assert t["requesting_jurisdiction"] == "NORTH" and t["case"]["reference"] is None and t["status"] == "sent"
-    assert svc.ok(svc.get("/api/traces/incoming", "analyst.south")) == []
-    assert svc.get(f"/api/traces/incoming/{trace['id']}", "analyst.south").status_code == 404
-    assert svc.get(f"/api/traces/incoming/{svc.traces['maker']['id']}", "partner.partner").status_code == 404
-    answer = f"/api/traces/incoming/{trace['id']}/answer"
+    assert svc.ok(svc.get("/api/incoming-traces", "analyst.south")) == []
+    assert svc.get(f"/api/incoming-traces/{trace['id']}", "analyst.south").status_code == 404
+    assert svc.get(f"/api/incoming-traces/{svc.traces['maker']['id']}", "partner.partner").status_code == 404
+    answer = f"/api/incoming-traces/{trace['id']}/answer"
     for body in ({"status": "closed", "answer": "x"}, {"status": "answered", "answer": ""},
                  {"status": "answered"}, {"status": "answered", "answer": "x", "by": "me"}):
         assert svc.post(answer, "partner.partner", json=body).status_code == 422, body
@@ -125,15 +125,15 @@ def test_a_partner_answers_the_trace_request_addressed_to_it(world):
         "status": "answered", "answer": "sold 2011 to a licensed dealer in Graz; licence AT-77"}))
     assert got["status"] == "answered" and got["answered_by_jurisdiction"] == "PARTNER" and got["answered_at"]
     assert svc.post(answer, "partner.partner", json={"status": "no_record", "answer": "x"}).status_code == 409
-    doc = svc.ok(svc.post(f"/api/traces/incoming/{trace['id']}/documents", "partner.partner",
+    doc = svc.ok(svc.post(f"/api/incoming-traces/{trace['id']}/documents", "partner.partner",
                           files={"file": ("register-extract.pdf", b"%PDF-1.4 partner extract")}), 201)
-    assert svc.post(f"/api/traces/incoming/{trace['id']}/documents", "partner.partner",
+    assert svc.post(f"/api/incoming-traces/{trace['id']}/documents", "partner.partner",
                     files={"file": ("empty.pdf", b"")}).status_code == 400
     # The requester sees the answer, who gave it, and the partner's document.
     mine = {t["id"]: t for t in svc.ok(svc.get(f"/api/firearms/{svc.gun['id']}/traces", "investigator.north"))}
     assert mine[trace["id"]]["answer"].startswith("sold 2011") and mine[trace["id"]]["answered_by_jurisdiction"] == "PARTNER"
     assert doc["id"] in [d["id"] for d in svc.ok(svc.get(f"/api/traces/{trace['id']}/documents", "investigator.north"))]
-    assert [d["id"] for d in svc.ok(svc.get(f"/api/traces/incoming/{trace['id']}/documents", "partner.partner"))] == [doc["id"]]
+    assert [d["id"] for d in svc.ok(svc.get(f"/api/incoming-traces/{trace['id']}/documents", "partner.partner"))] == [doc["id"]]
     # The requester may reopen it (a null status is refused by name, not a server error).
     r = svc.patch(f"/api/traces/{trace['id']}", "examiner.north", json={"status": None})
     assert r.status_code == 422 and "status" in r.text

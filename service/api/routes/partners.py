@@ -76,7 +76,7 @@ def _incoming(session, settings, user: User, t: TraceRequest) -> IncomingTracePu
     )
 
 
-@router.get("/traces/incoming", response_model=list[IncomingTracePublic])
+@router.get("/incoming-traces", response_model=list[IncomingTracePublic])
 def incoming_traces(session: SessionDep, settings: SettingsDep, user: TraceAnswerer) -> list[IncomingTracePublic]:
     """Trace requests other jurisdictions addressed to the caller's, oldest first."""
     items = session.scalars(select(TraceRequest).where(TraceRequest.partner_jurisdiction_id == user.jurisdiction_id)
@@ -87,7 +87,7 @@ def incoming_traces(session: SessionDep, settings: SettingsDep, user: TraceAnswe
     return out
 
 
-@router.get("/traces/incoming/{trace_id}", response_model=IncomingTracePublic, responses=errors(404))
+@router.get("/incoming-traces/{trace_id}", response_model=IncomingTracePublic, responses=errors(404))
 def read_incoming_trace(trace_id: DbId, session: SessionDep, settings: SettingsDep,
                         user: TraceAnswerer) -> IncomingTracePublic:
     t = _addressed(session, user, trace_id)
@@ -96,7 +96,7 @@ def read_incoming_trace(trace_id: DbId, session: SessionDep, settings: SettingsD
     return _incoming(session, settings, user, t)
 
 
-@router.post("/traces/incoming/{trace_id}/answer", response_model=IncomingTracePublic, responses=errors(404, 409))
+@router.post("/incoming-traces/{trace_id}/answer", response_model=IncomingTracePublic, responses=errors(404, 409))
 def answer_trace(trace_id: DbId, body: TraceAnswer, session: SessionDep, settings: SettingsDep,
                  user: TraceAnswerer) -> IncomingTracePublic:
     """Answer a trace request addressed to the caller's jurisdiction (once: 409 after,
@@ -114,7 +114,7 @@ def answer_trace(trace_id: DbId, body: TraceAnswer, session: SessionDep, setting
     return _incoming(session, settings, user, t)
 
 
-@router.post("/traces/incoming/{trace_id}/documents", response_model=TraceDocumentPublic,
+@router.post("/incoming-traces/{trace_id}/documents", response_model=TraceDocumentPublic,
              status_code=status.HTTP_201_CREATED, responses=errors(404, 413))
 def attach_answer_document(
     trace_id: DbId,
@@ -150,7 +150,7 @@ def attach_answer_document(
     return doc
 
 
-@router.get("/traces/incoming/{trace_id}/documents", response_model=list[TraceDocumentPublic], responses=errors(404))
+@router.get("/incoming-traces/{trace_id}/documents", response_model=list[TraceDocumentPublic], responses=errors(404))
 def list_answer_documents(trace_id: DbId, session: SessionDep, user: TraceAnswerer) -> list[TraceDocument]:
     """The documents the caller's jurisdiction attached (the requester's own stay theirs)."""
     t = _addressed(session, user, trace_id)
