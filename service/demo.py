@@ -115,7 +115,8 @@ def seed(app: FastAPI, *, sample_dir: Path = SAMPLE_DATA) -> list[tuple[str, str
 def _demo_firearm(s, users, case: Case):
     """The first demo case is a seized pistol whose test fire is the first sample scan;
     its serial is on a demo lost-and-stolen register (an alert), a trace to the maker is
-    overdue, and its seller is on record (personal data, need to know)."""
+    overdue, one to the partner waits for its answer, and its seller is on record
+    (personal data, need to know)."""
     from datetime import date
 
     from service.crud.firearms import register
@@ -136,6 +137,12 @@ def _demo_firearm(s, users, case: Case):
         country_of_manufacture="US", proof_marks="none visible", condition="working", location="demo location"))
     s.add(TraceRequest(firearm_id=gun.id, target=TraceTarget.manufacturer, addressee="Sturm, Ruger & Co.",
                        question="first retail sale of this serial?", deadline=date(2024, 3, 1),
+                       created_by_id=examiner.id))
+    # A trace to the foreign partner, for partner.partner to answer (GET /api/incoming-traces).
+    partner = users[("PARTNER", Role.partner)]
+    s.add(TraceRequest(firearm_id=gun.id, target=TraceTarget.partner_jurisdiction,
+                       partner_jurisdiction_id=partner.jurisdiction_id, addressee="partner weapons registry",
+                       question="any licence or transfer on record for this serial?", deadline=date(2999, 1, 1),
                        created_by_id=examiner.id))
     seller = Person(jurisdiction_id=investigator.jurisdiction_id, name="Demo Seller", nationality="XX",
                     retain_until=date(2031, 1, 1), created_by_id=investigator.id)

@@ -241,14 +241,6 @@ def _own_alert(session, user, alert_id: int) -> StolenAlert:
     return alert
 
 
-@router.get("/alerts/{alert_id}", response_model=StolenAlertPublic)
-def read_alert(alert_id: DbId, session: SessionDep, user: CaseReader) -> StolenAlertPublic:
-    alert = _own_alert(session, user, alert_id)
-    audit.record(session, user, "read", "stolen_alert", alert.id)
-    session.commit()
-    return _alert_public(alert)
-
-
 @router.post("/alerts/{alert_id}/acknowledge", response_model=StolenAlertPublic)
 def acknowledge_alert(alert_id: DbId, body: AlertAcknowledge, session: SessionDep,
                       user: CaseReader) -> StolenAlertPublic:
