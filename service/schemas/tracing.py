@@ -5,7 +5,7 @@ partner whose serial query hit it."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,13 +31,12 @@ class TraceCreate(Input):
 
 
 class TraceUpdate(Patch):
-    """What the requesting side records: a new status, the answer received, a new deadline
-    (null: no deadline)."""
+    """The answer, a new status or a new deadline; only the deadline may be cleared (null)."""
 
-    nullable = frozenset({"deadline"})
+    nullable: ClassVar[frozenset[str]] = frozenset({"deadline"})
 
-    status: TraceStatus | None = None
-    answer: str | None = Field(default=None, max_length=20000)
+    status: TraceStatus = None
+    answer: str = Field(default=None, max_length=20000)
     deadline: JsonDate | None = None
 
 

@@ -127,7 +127,7 @@ def test_a_partner_answers_the_trace_request_addressed_to_it(world):
     doc = svc.ok(svc.post(f"/api/incoming-traces/{trace['id']}/documents", "partner.partner",
                           files={"file": ("register-extract.pdf", b"%PDF-1.4 partner extract")}), 201)
     assert svc.post(f"/api/incoming-traces/{trace['id']}/documents", "partner.partner",
-                    files={"file": ("empty.pdf", b"")}).status_code == 400
+                    files={"file": ("empty.pdf", b"")}).status_code == 422
     # The requester sees the answer, who gave it, and the partner's document.
     mine = {t["id"]: t for t in svc.ok(svc.get(f"/api/firearms/{svc.gun['id']}/traces", "investigator.north"))}
     assert mine[trace["id"]]["answer"].startswith("sold 2011") and mine[trace["id"]]["answered_by_jurisdiction"] == "PARTNER"

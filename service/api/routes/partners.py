@@ -126,7 +126,7 @@ def attach_answer_document(
     t = _addressed(session, user, trace_id)
     data = file.file.read(settings.max_upload_bytes + 1)
     if not data:
-        raise HTTPException(400, detail="the uploaded file is empty")
+        raise HTTPException(422, detail="the uploaded file is empty")
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
     sha = hashlib.sha256(data).hexdigest()
