@@ -58,7 +58,7 @@ def link_graph(data: CaseLoad, *, include_events: bool = True, include_open_lead
         g.add_edge(case_node(h.case_a_id), case_node(h.case_b_id), link="hit", hit_id=h.id, date=h.created_at.date())
     for gun in guns_of(data).values():
         fnode = f"firearm:{gun.key}"
-        g.add_node(fnode, kind="firearm", firearm=gun.key, firearm_ids=tuple(gun.record_ids))
+        g.add_node(fnode, kind="firearm", firearm=gun.key)
         for cid, link in gun.cases.items():
             if cid in data.cases:
                 g.add_edge(fnode, case_node(cid), link=link)
