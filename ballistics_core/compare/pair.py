@@ -68,6 +68,6 @@ def register_pair(a: PreparedSurface, b: PreparedSurface, *, params: ComparePara
     if not cands:
         cands = [Pose(0.0, 0.0, 0.0, float("nan"), 0.0)]
     pose = refine_rotation(a.coarse, b.coarse, cands[0], spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas)
-    cells_ab = register_cells(a, b.cell_surface, pose, params=params)
-    cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params)
+    cells_ab = register_cells(a, b.cell_surface, pose, params=params, moving=b)
+    cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params, moving=a)
     return PairRegistration(pose=pose, candidates=cands, cells_ab=cells_ab, cells_ba=cells_ba, moving=b, mirrored=mirrored)

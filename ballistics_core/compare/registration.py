@@ -15,7 +15,7 @@ import numpy as np
 
 from ballistics_core.compare import _kernels
 from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
-from ballistics_core.compare.ncc import masked_ncc_batch
+from ballistics_core.compare.ncc import masked_ncc_batch, overlap_lag_bounds
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.runtime import fft_workers
 from ballistics_core.preprocess.resample import resample
@@ -123,17 +123,26 @@ def coarse_rotation_search(
     r = np.empty(n_ang)
     n = np.empty(n_ang)
     crit = np.empty(n_ang)
-    out_w = None
     maps = []
+    origins = []
+    f_valid = np.isfinite(f)
     for start in range(0, n_ang, _BATCH):
         batch = angles_deg[start : start + _BATCH]
         stack = np.stack([rotate_surface(m, a, output_shape=canvas) for a in batch])
-        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers())
         sl = slice(start, start + len(batch))
+        # only offsets that can reach the minimum overlap are computed (exact, see overlap_lag_bounds)
+        lags = overlap_lag_bounds(f_valid, np.isfinite(stack), min_n)
+        if lags is None:
+            idx[sl], r[sl], n[sl], crit[sl] = -1, np.nan, 0.0, -np.inf
+            maps.extend([None] * len(batch))
+            origins.extend([None] * len(batch))
+            continue
+        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers(),
+                                   lags=lags)
         _kernels.best_offsets(ncc, ov, np.full(len(batch), float(min_n)), idx[sl], r[sl], n[sl], crit[sl])
-        out_w = ncc.shape[2]
-        maps.append(ncc)
-    ncc_all = np.concatenate(maps)
+        maps.extend(ncc)
+        # full-mode index of the window's first offset: d + (m - 1)
+        origins.extend([(lags[0][0] + canvas[0] - 1, lags[1][0] + canvas[1] - 1)] * len(batch))
     poses: list[Pose] = []
     order = np.argsort(-crit)
     denom = float(min(np.isfinite(f).sum(), np.isfinite(m).sum()))
@@ -142,9 +151,9 @@ def coarse_rotation_search(
             break
         if any(abs(float(wrap_angle(angles_deg[k] - p.angle_deg))) < params.coarse_peak_separation_deg for p in poses):
             continue
-        i, j = divmod(int(idx[k]), out_w)
-        di, dj = _kernels.subpixel_peak(ncc_all[k], i, j)
-        ty, tx = _offset_to_translation(i + di, j + dj, f.shape, canvas, cs)
+        i, j = divmod(int(idx[k]), maps[k].shape[1])
+        di, dj = _kernels.subpixel_peak(maps[k], i, j)
+        ty, tx = _offset_to_translation(origins[k][0] + i + di, origins[k][1] + j + dj, f.shape, canvas, cs)
         poses.append(Pose(float(wrap_angle(angles_deg[k])), ty, tx, float(r[k]), float(n[k] / denom)))
         if len(poses) >= (max_poses or params.coarse_candidates):
             break
