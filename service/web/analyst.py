@@ -67,10 +67,10 @@ STAT_HEADERS = {
     "scans": N_("Scans"),
     "runs": N_("Correlation runs"),
     "leads": N_("Leads"),
-    "confirmed": N_("confirmed"),
-    "refuted": N_("refuted"),
-    "inconclusive": N_("inconclusive"),
-    "open": N_("open"),
+    "confirmed": N_("Leads confirmed"),
+    "refuted": N_("Leads refuted"),
+    "inconclusive": N_("Leads inconclusive"),
+    "open": N_("Leads open"),
     "hits": N_("Hits"),
     "cross-border hits": N_("Cross-border hits"),
     "confirmation rate": N_("Confirmation rate"),
@@ -225,7 +225,7 @@ def _timeline_svg(rows, colours: dict[str, str]) -> dict[str, Any] | None:
     first = min(r.date_from for r in rows)
     last = max((r.date_to or r.date_from) for r in rows)
     span = max((last - first).days, 1)
-    left, width, lane_h, top = 110.0, 760.0, 46.0, 16.0
+    left, width, lane_h, top = 110.0, 740.0, 46.0, 16.0
 
     def x_of(d: date) -> float:
         return round(left + width * (d - first).days / span, 1)
@@ -240,7 +240,7 @@ def _timeline_svg(rows, colours: dict[str, str]) -> dict[str, Any] | None:
     height = top + lane_h * len(lanes) + 40
     return dict(lanes=[dict(code=c, y=round(top + lane_h * (i + 0.5), 1)) for i, c in enumerate(lanes)],
                 marks=marks, ticks=[dict(day=t, x=x_of(t)) for t in ticks], left=left, right=left + width,
-                axis_y=round(top + lane_h * len(lanes) + 8, 1), width=left + width + 30, height=height)
+                axis_y=round(top + lane_h * len(lanes) + 8, 1), width=left + width + 40, height=height)
 
 
 def _event_map(rows, colours: dict[str, str]) -> dict[str, Any]:
@@ -309,8 +309,12 @@ def _column_format(header: str) -> str:
 def statistics_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
     given = dict(request.query_params)
     headers = [dict(en=h, label=STAT_HEADERS.get(h), fmt=_column_format(h)) for h in STATS_COLUMNS]
+    data_columns = list(range(1, len(headers)))
+    n_parts = -(-len(data_columns) // 9)
+    size = -(-len(data_columns) // max(n_parts, 1))
+    parts = [data_columns[i:i + size] for i in range(0, len(data_columns), size)]
     ctx = dict(given=given, params=StatisticsParams(), formats=list(FORMATS["statistics"]), report=None, rows=[],
-               yearly=[], headers=headers, period=None, error=None)
+               yearly=[], headers=headers, column_parts=parts, period=None, error=None)
     try:
         scope = _scope(session, settings, viewer)
         params = parse(StatisticsParams, given)

@@ -7,8 +7,8 @@ without a style of its own gets a generic one and its own legend entry, so kinds
 the products gain later (firearms, trace events...) show up without a change here.
 
 Layout is done here, not in the browser: each connected group is laid out on its own
-(networkx's spring layout, fixed seed, so a chart looks the same each time) and the
-groups are packed in rows, largest first.
+(networkx's Kamada-Kawai layout, or a seeded spring layout for big groups, so a chart
+looks the same each time) and the groups are packed in rows, largest first.
 """
 
 from __future__ import annotations
@@ -63,7 +63,11 @@ def _layout(sub: nx.Graph) -> dict[Any, tuple[float, float]]:
     n = sub.number_of_nodes()
     if n == 1:
         return {next(iter(sub.nodes)): (0.0, 0.0)}
-    pos = nx.spring_layout(sub, seed=0, k=1.6 / math.sqrt(n), iterations=80)
+    if n <= 300:
+        # Kamada-Kawai spaces small groups evenly (distances follow path lengths); deterministic.
+        pos = nx.kamada_kawai_layout(sub)
+    else:
+        pos = nx.spring_layout(sub, seed=0, k=1.6 / math.sqrt(n), iterations=60)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
@@ -107,7 +111,7 @@ def chart_view(chart: LinkChart, *, own_jurisdiction: str, prefix: str, gettext:
     x = y = row_h = 0.0
     width = 0.0
     for comp in drawn:
-        radius = 30.0 + 26.0 * math.sqrt(len(comp))
+        radius = 40.0 + 34.0 * math.sqrt(len(comp))
         tile = 2 * radius + 70
         if x > 0 and x + tile > ROW_WIDTH:
             x, y = 0.0, y + row_h

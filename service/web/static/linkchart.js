@@ -28,7 +28,9 @@
 
   function setup(svg, data) {
     const details = document.getElementById("chart-details");
-    const full = { x: -20, y: -20, w: data.width + 40, h: data.height + 40 };
+    // The whole drawing, at least a frame's worth, so a small chart is not blown up.
+    const w0 = Math.max(data.width + 40, 640), h0 = Math.max(data.height + 40, 460);
+    const full = { x: data.width / 2 - w0 / 2, y: data.height / 2 - h0 / 2, w: w0, h: h0 };
     let vb = Object.assign({}, full);
     function apply() { svg.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.w} ${vb.h}`); }
     function unitsPerPixel() {

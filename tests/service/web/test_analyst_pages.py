@@ -3,8 +3,10 @@
 The world is small and built through the API only (no scans, no runs, so it takes a
 second): NORTH's N-10 and SOUTH's S-10 are one cross-border series, because test fires
 of the same seized pistol were registered in both; SOUTH holds that pistol's record
-(serial ZM70-123456); RS (a jurisdiction drawn on the map as Serbia) has one seizure.
-The browser paths are in ``test_analyst_browser.py``, on the same world.
+(serial ZM70-123456); NORTH's N-12, SOUTH's S-11 and RS's R-2 are a second series (a CZ
+75 seized in RS); RS is a jurisdiction the map draws as Serbia. The browser paths (an
+analyst from sign-in through the link chart to a case, a partner's serial query) run on
+the same world, in one Chromium for the module.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.service.conftest import LiveServer, Service, make_settings
 from tests.service.web.conftest import page_client
 
 GUN = "Zastava M70 No. A-123"
+OTHER_GUN = "CZ 75 No. B-77"
 SERIAL = "ZM70-123456"
 
 
@@ -67,6 +70,15 @@ def intel_world(tmp_path_factory):
             "R-1": _case(svc, "lab_submitter.rs", "R-1", [dict(kind="seizure", date_from="2024-03-03",
                                                                location="Novi Sad", latitude=45.25, longitude=19.84,
                                                                location_precision="city")]),
+            # A second series over three jurisdictions: test fires of a CZ 75 seized in RS.
+            "N-12": _case(svc, "lab_submitter.north", "N-12", [shooting("2024-04-05", 43.32, 21.90, "Obrenovićeva")],
+                          [dict(kind="test_fire", firearm=OTHER_GUN)]),
+            "S-11": _case(svc, "lab_submitter.south", "S-11", [shooting("2024-05-06", 43.34, 17.81, "Stari most")],
+                          [dict(kind="test_fire", firearm=OTHER_GUN)]),
+            "R-2": _case(svc, "lab_submitter.rs", "R-2", [dict(kind="seizure", date_from="2024-06-01",
+                                                               location="Subotica", latitude=46.10, longitude=19.67,
+                                                               location_precision="street")],
+                         [dict(kind="test_fire", firearm=OTHER_GUN)]),
         }
         gun = svc.ok(svc.post(f"/api/cases/{cases['S-10']}/firearms", "lab_submitter.south",
                               json={"kind": "pistol", "make": "Zastava", "model": "M70", "calibre": "7.65 mm",
@@ -112,8 +124,9 @@ def test_the_analyst_sees_the_link_chart_with_the_case_a_click_opens(intel_world
     assert own["url"] == f"/review/cases/{intel_world.cases['N-10']}" and own["kind"] == "case"
     assert by_label[GUN]["kind"] == "firearm" and by_label[GUN]["url"].startswith("/review/intel/timeline?firearm=")
     # SOUTH's case is in the series but not disclosed: an opaque reference, no link, no title.
-    opaque = [n for n in data["nodes"] if n["kind"] == "case" and n["label"] != "N-10"]
-    assert len(opaque) == 1 and opaque[0]["hollow"] and not opaque[0]["url"] and "S-10" not in r.text
+    opaque = [n for n in data["nodes"] if n["kind"] == "case" and n["label"] not in ("N-10", "N-12")]
+    assert len(opaque) == 3 and all(n["hollow"] and not n["url"] for n in opaque)
+    assert not re.search(r"(?<![\w-])(S-10|R-2)(?![\w-])", r.text)
     assert {e["link"] for e in data["edges"]} == {"firearm", "event"}
     assert 'data-testid="series-table"' in r.text and "N-11" not in r.text
     # Unticking "linked only" adds the unlinked case; a bad value gets the model's refusal on the page.
@@ -171,15 +184,15 @@ def test_life_of_a_gun_statistics_and_the_map(intel_world):
 
     r = c.get("/review/intel/map")
     assert r.status_code == 200
-    assert re.search(r'data-country="RS" data-events="1"', r.text) and 'data-country="MD" data-events="0"' in r.text
+    assert 'data-country="RS" data-events="2"' in r.text and 'data-country="MD" data-events="0"' in r.text
     assert 'data-jurisdiction="NORTH"' in r.text  # listed beside the map
     r = c.get("/review/intel/map?kind=shooting")
     assert 'data-country="RS" data-events="0"' in r.text
     rows = list(csv.DictReader(io.StringIO(c.get("/review/intel/map.csv").text)))
-    assert {r["jurisdiction"]: int(r["events"]) for r in rows} == {"NORTH": 2, "RS": 1, "SOUTH": 1}
+    assert {r["jurisdiction"]: int(r["events"]) for r in rows} == {"NORTH": 3, "RS": 2, "SOUTH": 2}
     geo = json.loads(c.get("/review/intel/map.geojson?start=2024-01-01").content)
-    assert {f["properties"]["iso_a2"]: f["properties"]["events"] for f in geo["features"]}["RS"] == 1
-    assert geo["properties"]["off_the_map"] == {"NORTH": 1, "SOUTH": 1}
+    assert {f["properties"]["iso_a2"]: f["properties"]["events"] for f in geo["features"]}["RS"] == 2
+    assert geo["properties"]["off_the_map"] == {"NORTH": 2, "SOUTH": 2}
     assert c.get("/review/intel/map?kind=duel").status_code == 422
 
     r = c.get("/review/intel/firearms")
@@ -217,3 +230,103 @@ def test_a_partner_queries_a_serial_and_sees_hit_or_no_hit_only(intel_world):
     r = c.post("/review/partner/serial", data={"serial": "--", "mode": "exact"})
     assert r.status_code == 422 and 'data-testid="serial-error"' in r.text
     assert c.post("/review/partner/serial", data={"serial": SERIAL}, csrf=False).status_code == 403
+
+
+# --- in the real browser -----------------------------------------------------------------
+
+from service.web.i18n import LANGUAGES, translations  # noqa: E402
+from tests.service.web.test_roles_browser import (  # noqa: E402,F401  (browser: the module's one Chromium)
+    _context, browser, check_accessibility, set_language_cookie, shot, sign_in_with_the_keyboard,
+)
+
+INTEL_PAGES = {
+    "intel_timeline": "/review/intel/timeline?firearm=" + GUN.replace(" ", "+"),
+    "intel_statistics": "/review/intel/statistics?filtered=1&start=2023-01-01&end=2025-01-01&by_year=1",
+    "intel_map": "/review/intel/map",
+    "intel_firearms": "/review/intel/firearms",
+    "intel_link_chart": "/review/intel/link-chart",
+}
+
+
+@pytest.mark.slow
+def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_world, browser, tmp_path):
+    url, case_id = intel_world.url, intel_world.cases["N-10"]
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/home")
+        sign_in_with_the_keyboard(page, url, "analyst.north", intel_world.svc.passwords["analyst.north"])
+        assert page.url == f"{url}/review/intel/link-chart"
+        chart = page.locator("#link-chart")
+        page.wait_for_selector("#link-chart[data-ready='1']")
+        check_accessibility(page, "link chart")
+        # Zoom and pan with the keyboard: the view box changes, the nodes stay.
+        before = chart.get_attribute("viewBox")
+        chart.focus()
+        page.keyboard.press("+")
+        page.keyboard.press("ArrowRight")
+        assert chart.get_attribute("viewBox") != before
+        page.keyboard.press("0")
+        assert chart.get_attribute("viewBox") == before
+        # A node reached with the keyboard shows its details; the firearm that links the series is there.
+        node = page.locator(f'#link-chart a[data-case-id="{case_id}"]')
+        node.focus()
+        details = page.locator('[data-testid="node-details"]')
+        assert "N-10" in details.inner_text() and "NORTH" in details.inner_text()
+        assert page.locator('#link-chart [data-kind="firearm"]').count() == 2
+        shot(page, tmp_path, "analyst_link_chart_en")
+        # Clicking the node opens the case.
+        with page.expect_navigation():
+            node.click()
+        assert page.url == f"{url}/review/cases/{case_id}"
+        assert "N-10" in page.inner_text("h1")
+        check_accessibility(page, "case from the chart")
+        # The case leads to the life of its gun; every product page, in every language.
+        with page.expect_navigation():
+            page.click('[data-testid="case-timeline"]')
+        assert page.locator('[data-testid="timeline-events"] tbody tr').count() == 2
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            _ = translations(code).gettext
+            for name, path in INTEL_PAGES.items():
+                page.goto(url + path)
+                assert page.get_attribute("html", "lang") == lang.tag, (code, name)
+                assert _("Intelligence") in page.inner_text("header.top nav"), (code, name)
+                check_accessibility(page, f"{name} {code}")
+                if code == "en" or (code, name) in (("sr_Cyrl", "intel_map"), ("sq", "intel_statistics"),
+                                                    ("mk", "intel_timeline"), ("sr_Latn", "intel_link_chart")):
+                    shot(page, tmp_path, f"{name}_{code}")
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, tmp_path):
+    url = intel_world.url
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/home")
+        sign_in_with_the_keyboard(page, url, "partner.partner", intel_world.svc.passwords["partner.partner"])
+        assert page.url == f"{url}/review/partner"
+        # Keyboard only: the serial as read off the gun (look-alike O for 0), Enter submits.
+        page.focus("#serial")
+        page.keyboard.type("ZM7O 123456")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        result = page.locator('[data-testid="serial-result"]')
+        assert result.get_attribute("data-hit") == "1" and "SOUTH" in result.inner_text()
+        assert "Zastava" not in result.inner_text()
+        check_accessibility(page, "partner serial hit")
+        shot(page, tmp_path, "partner_serial_hit_en")
+        page.fill("#serial", "ZM70-99*")
+        page.select_option("#serial-mode", "wildcard")
+        with page.expect_navigation():
+            page.click('[data-testid="serial-form"] button[type="submit"]')
+        assert page.locator('[data-testid="serial-result"]').get_attribute("data-hit") == "0"
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            page.goto(f"{url}/review/partner")
+            assert page.get_attribute("html", "lang") == lang.tag
+            assert translations(code).gettext("Query a serial number") == page.inner_text("#serial-title")
+            check_accessibility(page, f"partner {code}")
+    finally:
+        ctx.close()
