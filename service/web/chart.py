@@ -123,9 +123,13 @@ def chart_view(chart: LinkChart, *, own_jurisdiction: str, prefix: str, gettext:
         row_h = max(row_h, tile)
     height = y + row_h
 
+    # Tab walks the chart group by group: cases first, then firearms and other kinds, events last.
+    rank = {"case": 0, "firearm": 1, "event": 9}
+    order = [n for comp in drawn for n in sorted(comp, key=lambda n: (rank.get(g.nodes[n].get("kind"), 5),
+                                                                      str(g.nodes[n].get("label", n)), str(n)))]
     index: dict[Any, int] = {}
     nodes = []
-    for node in sorted(pos, key=str):
+    for node in order:
         a = g.nodes[node]
         kind = a.get("kind", "")
         style = dict(NODE_STYLES.get(kind, dict(shape="diamond", size=8, fill=kind_colour.get(kind, "#495057"))))

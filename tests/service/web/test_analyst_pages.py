@@ -267,6 +267,13 @@ def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_worl
         assert chart.get_attribute("viewBox") != before
         page.keyboard.press("0")
         assert chart.get_attribute("viewBox") == before
+        # Tab goes into the nodes, cases first; a case not disclosed shows its opaque reference, no link.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.dataset.kind") == "case"
+        page.focus('#link-chart g[role="button"][data-kind="case"]')
+        page.keyboard.press("Enter")
+        assert "REF-" in page.inner_text('[data-testid="node-details"]')
+        assert page.locator('[data-testid="node-details"] a').count() == 0
         # A node reached with the keyboard shows its details; the firearm that links the series is there.
         node = page.locator(f'#link-chart a[data-case-id="{case_id}"]')
         node.focus()
