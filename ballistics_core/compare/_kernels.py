@@ -42,6 +42,13 @@ def ncc_from_sums(sums, min_overlap, out):
 
 
 @nb.njit(cache=True, nogil=True)
+def ncc_from_sums_batch(sums, min_overlap, out):
+    """:func:`ncc_from_sums` over a batch: ``sums`` (k, 6, h, w), ``out`` (k, h, w)."""
+    for m in range(sums.shape[0]):
+        ncc_from_sums(sums[m], min_overlap, out[m])
+
+
+@nb.njit(cache=True, nogil=True)
 def best_offsets(ncc, overlap, min_overlap, out_idx, out_r, out_n, out_crit):
     """Per map, the offset with the strongest overlap-aware evidence.
 
@@ -107,3 +114,105 @@ def subpixel_batch(ncc, idx, out_di, out_dj):
         di, dj = subpixel_peak(ncc[m], idx[m] // w, idx[m] % w)
         out_di[m] = di
         out_dj[m] = dj
+
+
+_FINE_MATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised sums; NaN and inf stay exact
+
+
+@nb.njit(cache=True, nogil=True, fastmath=_FINE_MATH)
+def _pearson_window(tv, tm, tv2, wv, wm, c, a, y0, x0):
+    """Sums of one template against one placement in a split (values, validity) canvas.
+
+    Returns (r, n); r is NaN when either side has no variance over the overlap.
+    Pixels outside the canvas are invalid.
+    """
+    cf = tv.shape[1]
+    h, w = wv.shape[1], wv.shape[2]
+    i0, i1 = max(0, -y0), min(cf, h - y0)
+    j0, j1 = max(0, -x0), min(cf, w - x0)
+    n = 0.0
+    sa = 0.0
+    sb = 0.0
+    sab = 0.0
+    saa = 0.0
+    sbb = 0.0
+    for i in range(i0, i1):
+        for j in range(j0, j1):
+            av = tv[c, i, j]
+            am = tm[c, i, j]
+            bv = wv[a, y0 + i, x0 + j]
+            bm = wm[a, y0 + i, x0 + j]
+            n += am * bm
+            sa += av * bm
+            sb += bv * am
+            sab += av * bv
+            saa += tv2[c, i, j] * bm
+            sbb += bv * bv * am
+    if n < 2.0:
+        return np.nan, n
+    cov = sab - sa * sb / n
+    va = saa - sa * sa / n
+    vb = sbb - sb * sb / n
+    if va <= 1e-12 * (saa + 1e-300) or vb <= 1e-12 * (sbb + 1e-300):
+        return np.nan, n
+    r = cov / math.sqrt(va * vb)
+    return min(1.0, max(-1.0, r)), n
+
+
+@nb.njit(cache=True, nogil=True)
+def fine_offsets(tv, tm, tv2, wv, wm, cell, angle, base, min_n, max_steps, out_r, out_n, out_dy, out_dx):
+    """Refine cell offsets on a finer sampling by hill climbing on the evidence.
+
+    For placement ``m`` (template ``cell[m]`` in canvas ``angle[m]``, top-left
+    first tried at ``base[m]``), offsets are judged by the same overlap-aware
+    evidence as the coarse search (Fisher z times sqrt(overlap), overlap at
+    least ``min_n[m]``). Starting at ``base``, the 3 x 3 neighbourhood of the
+    best offset so far is evaluated until the best lies inside it (at most
+    ``max_steps`` moves); the peak is then located to a fraction of a pixel by
+    a parabola through its neighbours.
+
+    Outputs: r and overlap at the best offset (NaN / 0 if none qualifies) and
+    its displacement from ``base`` in fine pixels, sub-pixel.
+    """
+    span = 2 * max_steps + 3
+    for m in range(cell.shape[0]):
+        c, a = cell[m], angle[m]
+        crit = np.full((span, span), -np.inf)
+        rr = np.full((span, span), np.nan)
+        nn = np.zeros((span, span))
+        done = np.zeros((span, span), np.bool_)
+        ci = cj = max_steps + 1
+        for _ in range(max_steps + 1):
+            for di in range(-1, 2):
+                for dj in range(-1, 2):
+                    i, j = ci + di, cj + dj
+                    if done[i, j]:
+                        continue
+                    done[i, j] = True
+                    r, n = _pearson_window(tv, tm, tv2, wv, wm, c, a, base[m, 0] + i - max_steps - 1,
+                                           base[m, 1] + j - max_steps - 1)
+                    rr[i, j] = r
+                    nn[i, j] = n
+                    if n >= min_n[m] and r == r:
+                        q = min(r, 0.999999)
+                        crit[i, j] = 0.5 * math.log((1.0 + q) / (1.0 - q)) * math.sqrt(n)
+            bi, bj, best = ci, cj, -np.inf
+            for i in range(ci - 1, ci + 2):
+                for j in range(cj - 1, cj + 2):
+                    if crit[i, j] > best:
+                        best, bi, bj = crit[i, j], i, j
+            if best == -np.inf or (bi == ci and bj == cj) or bi in (0, span - 1) or bj in (0, span - 1):
+                ci, cj = bi, bj
+                break
+            ci, cj = bi, bj
+        if crit[ci, cj] == -np.inf:
+            out_r[m] = np.nan
+            out_n[m] = 0.0
+            out_dy[m] = 0.0
+            out_dx[m] = 0.0
+            continue
+        out_r[m] = rr[ci, cj]
+        out_n[m] = nn[ci, cj]
+        di, dj = subpixel_peak(rr, ci, cj)
+        out_dy[m] = ci - max_steps - 1 + di
+        out_dx[m] = cj - max_steps - 1 + dj

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
+from ballistics_core.compare.geometry import rotate_surface, rotate_surface_split, rotation_canvas
 from ballistics_core.compare.ncc import masked_ncc_valid
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.registration import Pose
@@ -112,7 +112,7 @@ def cut_cells(surface: np.ndarray, *, cell_px: int, min_valid_fraction: float, p
     return np.stack(cells), np.array(centers, float), np.array(index, int), np.array(frac)
 
 
-def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: CompareParams) -> CellResults:
+def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: CompareParams, moving=None) -> CellResults:
     """Register every cell of a prepared ``fixed`` surface in ``moving_surface`` around ``pose``.
 
     Each cell's offset is chosen by overlap-aware evidence (Fisher z times the
@@ -130,6 +130,10 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
     pose : Pose
         Full-scan estimate of the moving surface on the fixed one.
     params : CompareParams
+    moving : PreparedSurface, optional
+        The prepared moving surface; with both sides' ``fine`` cells, every
+        offset found is refined at the fine sampling (multi-resolution, see
+        ``CompareParams.cell_fine_spacing_um``) and the results are the fine ones.
     """
     cs = fixed.cell_spacing_um
     cell_px, rad, side = fixed.cell_px, fixed.radius_px, fixed.region_px
@@ -152,13 +156,13 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         starts = np.rint(centre + fixed.cell_centers_px - tyx - (cell_px - 1) / 2.0 - rad).astype(int) + pad
         cell_valid = np.isfinite(cells).reshape(n, -1).sum(axis=1).astype(float)
         min_n = params.cell_min_overlap_fraction * cell_valid
-        regions = np.empty((k * n, side, side), np.float32)
+        regions = np.empty((k, n, side, side), np.float32)
         for a_i, ang in enumerate(angles):
             rot = np.pad(rotate_surface(m, ang, output_shape=canvas), pad, constant_values=np.nan)
             for c_i, (y, x) in enumerate(starts):
-                regions[a_i * n + c_i] = rot[y : y + side, x : x + side]
-        spectra = tuple(np.tile(s, (k, 1, 1)) for s in fixed.cell_spectra)
-        ncc, overlap = masked_ncc_valid(regions, spectra, (cell_px, cell_px), min_overlap=16, workers=fft_workers())
+                regions[a_i, c_i] = rot[y : y + side, x : x + side]
+        ncc, overlap = masked_ncc_valid(regions, fixed.cell_spectra, (cell_px, cell_px), min_overlap=16,
+                                        workers=fft_workers(), out_shape=(2 * rad + 1, 2 * rad + 1))
         idx = np.empty(k * n, np.int64)
         rr = np.empty(k * n)
         nn = np.empty(k * n)
@@ -173,9 +177,14 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         dj = dj + sub_j
         r = np.where(ok, rr, np.nan).reshape(k, n).T
         ov = np.where(ok, nn, 0).reshape(k, n).T
-        # the cell sits (d - rad) further on than predicted: the supported translation is smaller by that
-        ty = np.where(ok, (tyx[0] - (di - rad)) * cs, np.nan).reshape(k, n).T
-        tx = np.where(ok, (tyx[1] - (dj - rad)) * cs, np.nan).reshape(k, n).T
+        # the translation carries the cell's centre onto the centre of the window it was
+        # found at; measured from the region's actual (rounded) corner, not the predicted one
+        found = np.tile(starts - pad, (k, 1)) + np.stack([di, dj], axis=1) + (cell_px - 1) / 2.0 - centre
+        t = (np.tile(fixed.cell_centers_px, (k, 1)) - found) * cs
+        ty = np.where(ok, t[:, 0], np.nan).reshape(k, n).T
+        tx = np.where(ok, t[:, 1], np.nan).reshape(k, n).T
+        if fixed.fine is not None and moving is not None and moving.fine is not None:
+            return _refine_fine(fixed, moving, angles, r, ty, tx, params)
     return CellResults(
         centers_um=fixed.cell_centers_px * cs,
         grid_index=fixed.cell_grid_index,
@@ -187,5 +196,60 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         overlap=ov,
         cell_size_um=cell_px * cs,
         spacing_um=cs,
+        phase=fixed.cell_phase,
+    )
+
+
+def _refine_fine(fixed, moving, angles, r, ty, tx, params: CompareParams) -> CellResults:
+    """Continue the coarse cell offsets at the fine sampling (both sides' ``fine`` cells).
+
+    Every cell offset the coarse search found, at every rotation, is refined;
+    its correlation, overlap and translation are then the fine ones. Positions
+    are physical (µm from the cell-stage surfaces' centres), so the fine grid
+    need not be an integer subdivision of the coarse one (TopMatch 7.37 µm).
+    """
+    ff, mf = fixed.fine, moving.fine
+    fs = ff.spacing_um
+    n, k = r.shape
+    cf = ff.cell_px
+    h, w = mf.surface.shape
+    d = int(np.ceil(np.hypot(h, w))) + 4
+    canvas = (d, d)
+    mid = (d - 1) / 2.0
+    wv = np.empty((k, d, d), np.float32)
+    wm = np.empty((k, d, d), np.float32)
+    for a_i, ang in enumerate(angles):
+        wv[a_i], wm[a_i] = rotate_surface_split(mf.surface, ang, output_shape=canvas, center=tuple(mf.center_px))
+    ci, ai = np.nonzero(np.isfinite(r))
+    # where the coarse translation puts each fine cell's top-left in the rotated moving canvas
+    wy = (ff.centers_um[ci, 0] - ty[ci, ai]) / fs + mid - (cf - 1) / 2.0
+    wx = (ff.centers_um[ci, 1] - tx[ci, ai]) / fs + mid - (cf - 1) / 2.0
+    base = np.stack([np.rint(wy), np.rint(wx)], axis=1).astype(np.int64)
+    m = len(ci)
+    rr, nn, dy, dx = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    min_n = params.cell_min_overlap_fraction * ff.n_valid[ci]
+    _kernels.fine_offsets(ff.values, ff.valid, ff.values_sq, wv, wm, ci.astype(np.int64), ai.astype(np.int64), base,
+                          min_n, int(params.cell_fine_max_steps), rr, nn, dy, dx)
+    good = np.isfinite(rr)
+    r_f = np.full((n, k), np.nan)
+    ov = np.zeros((n, k))
+    ty_f = np.full((n, k), np.nan)
+    tx_f = np.full((n, k), np.nan)
+    r_f[ci[good], ai[good]] = rr[good]
+    ov[ci[good], ai[good]] = nn[good]
+    # the window's centre in the moving frame; the translation is what carries the cell onto it
+    ty_f[ci[good], ai[good]] = ff.centers_um[ci[good], 0] - (base[good, 0] + dy[good] + (cf - 1) / 2.0 - mid) * fs
+    tx_f[ci[good], ai[good]] = ff.centers_um[ci[good], 1] - (base[good, 1] + dx[good] + (cf - 1) / 2.0 - mid) * fs
+    return CellResults(
+        centers_um=ff.centers_um,
+        grid_index=fixed.cell_grid_index,
+        valid_fraction=fixed.cell_valid_fraction,
+        angles_deg=angles,
+        r=r_f,
+        ty_um=ty_f,
+        tx_um=tx_f,
+        overlap=ov,
+        cell_size_um=cf * fs,
+        spacing_um=fs,
         phase=fixed.cell_phase,
     )

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["rotate_surface", "rotation_canvas"]
+__all__ = ["rotate_surface", "rotate_surface_split", "rotation_canvas"]
 
 # A bilinear sample is kept only when (almost) all four neighbours were valid, so
 # no invalid point leaks into an interpolated height.
@@ -42,6 +42,22 @@ def rotate_surface(
         Default: a square canvas large enough for any rotation.
     center : (row, col), optional
     """
+    values, ok = rotate_surface_split(image, angle_deg, output_shape=output_shape, center=center)
+    return np.where(ok > 0, values, np.float32(np.nan))
+
+
+def rotate_surface_split(
+    image: np.ndarray,
+    angle_deg: float,
+    *,
+    output_shape: tuple[int, int] | None = None,
+    center: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rotate_surface`, returned as (values with 0 where invalid, float32 validity 0/1).
+
+    The split form is what the correlation kernels consume, so no NaN test is
+    needed in their inner loops.
+    """
     image = np.asarray(image, np.float32)
     h, w = image.shape
     oh, ow = output_shape or rotation_canvas((h, w))
@@ -55,7 +71,7 @@ def rotate_surface(
     flags = cv2.INTER_LINEAR
     rv = cv2.warpAffine(values, m, (ow, oh), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
     rw = cv2.warpAffine(valid.astype(np.float32), m, (ow, oh), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    out = np.full((oh, ow), np.nan, np.float32)
     ok = rw >= _VALID_WEIGHT
-    out[ok] = rv[ok] / rw[ok]
-    return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(ok, rv / rw, 0.0).astype(np.float32)
+    return values, ok.astype(np.float32)

@@ -18,7 +18,7 @@ import scipy.fft as sfft
 
 from ballistics_core.compare import _kernels
 
-__all__ = ["masked_ncc", "masked_ncc_batch", "pearson_at_offset", "split_valid"]
+__all__ = ["masked_ncc", "masked_ncc_batch", "overlap_lag_bounds", "pearson_at_offset", "split_valid"]
 
 
 def split_valid(image: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -30,21 +30,35 @@ def split_valid(image: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.n
     valid = np.isfinite(image)
     if mask is not None:
         valid &= mask.astype(bool)
-    values = np.where(valid, image, 0.0)
-    return values, valid.astype(np.float64)
+    values = np.where(valid, image, 0).astype(image.dtype if image.dtype.kind == "f" else np.float64, copy=False)
+    return values, valid.astype(values.dtype)
 
 
 def _moments(values: np.ndarray, valid: np.ndarray, shape, axes, workers, dtype=np.float64):
     # Centre first: the moment formula subtracts large nearly-equal sums otherwise.
+    values = np.asarray(values, dtype)
+    valid = np.asarray(valid, dtype)
     n = valid.sum(axis=axes, keepdims=True)
-    mean = np.where(n > 0, values.sum(axis=axes, keepdims=True) / np.maximum(n, 1), 0.0)
-    v = ((values - mean) * valid).astype(dtype, copy=False)
-    valid = valid.astype(dtype, copy=False)
+    mean = np.where(n > 0, values.sum(axis=axes, keepdims=True) / np.maximum(n, 1), 0.0).astype(dtype)
+    v = (values - mean) * valid
     return (
         sfft.rfft2(v, shape, axes=axes, workers=workers),
         sfft.rfft2(valid, shape, axes=axes, workers=workers),
         sfft.rfft2(v * v, shape, axes=axes, workers=workers),
     )
+
+
+def _six_products(F1, Fm, F2, M1, Mm, M2):
+    """The six spectra whose inverses are the moment sums, written into one array.
+
+    Leading dimensions broadcast (one template set against many regions), so no
+    spectrum is ever copied to match the other side's batch.
+    """
+    lead = np.broadcast_shapes(F1.shape, M1.shape)
+    out = np.empty(lead[:-2] + (6,) + lead[-2:], np.result_type(F1, M1))
+    for k, (a, b) in enumerate(((F1, Mm), (Fm, M1), (F1, M1), (F2, Mm), (Fm, M2), (Fm, Mm))):
+        np.multiply(a, b, out=out[..., k, :, :])
+    return out
 
 
 def masked_ncc(
@@ -93,6 +107,7 @@ def masked_ncc_batch(
     min_overlap: int = 16,
     workers: int = -1,
     dtype: type = np.float64,
+    lags: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Batched :func:`masked_ncc`: many moving images against one or many fixed ones.
 
@@ -104,25 +119,78 @@ def masked_ncc_batch(
     dtype : numpy float type
         Precision of the transforms. float32 halves the cost; the images are
         centred first, so r stays within about 1e-4 of the float64 result.
+    lags : ((dy_lo, dy_hi), (dx_lo, dx_hi)), optional
+        Only these offsets (module convention, inclusive) are wanted. The
+        transforms then need only be as long as keeps those offsets free of
+        wrap-around (``N >= max(d_hi + hm, hf - d_lo)``), often half the
+        "full" length; see :func:`overlap_lag_bounds` for offsets that cannot
+        reach a minimum overlap and so need not be computed.
 
     Returns
     -------
-    ncc, overlap : (n, hf + hm - 1, wf + wm - 1) float64 ndarrays
-        Offsets follow the module convention.
+    ncc, overlap : (n, h, w) ndarrays
+        ``h x w`` is the full ``(hf + hm - 1) x (wf + wm - 1)`` grid, or the
+        ``lags`` window, whose ``[0, 0]`` is offset ``(dy_lo, dx_lo)``.
     """
-    fv, fm = split_valid(np.asarray(fixed, np.float64))
-    mv, mm = split_valid(np.asarray(moving, np.float64))
-    out_shape = (fv.shape[-2] + mv.shape[-2] - 1, fv.shape[-1] + mv.shape[-1] - 1)
-    shape = tuple(sfft.next_fast_len(s, real=True) for s in out_shape)
+    fv, fm = split_valid(np.asarray(fixed, dtype))
+    mv, mm = split_valid(np.asarray(moving, dtype))
+    (hf, wf), (hm, wm) = fv.shape[-2:], mv.shape[-2:]
+    if lags is None:
+        lags = ((-(hm - 1), hf - 1), (-(wm - 1), wf - 1))
+    (ylo, yhi), (xlo, xhi) = lags
+    need = (max(yhi + hm, hf - ylo), max(xhi + wm, wf - xlo))
+    shape = tuple(sfft.next_fast_len(int(s), real=True) for s in need)
     axes = (-2, -1)
     F1, Fm, F2 = _moments(fv, fm, shape, axes, workers, dtype)
     M1, Mm, M2 = _moments(mv[:, ::-1, ::-1], mm[:, ::-1, ::-1], shape, axes, workers, dtype)
-    stack = np.stack(np.broadcast_arrays(F1 * Mm, Fm * M1, F1 * M1, F2 * Mm, Fm * M2, Fm * Mm), axis=1)
-    sums = sfft.irfft2(stack, shape, axes=axes, workers=workers)[..., : out_shape[0], : out_shape[1]]
+    sums = sfft.irfft2(_six_products(F1, Fm, F2, M1, Mm, M2), shape, axes=axes, workers=workers)
+    sums = sums.reshape((-1,) + sums.shape[-3:])
+    # offset d sits at index d + (m - 1) of the circular correlation, wrapped
+    rows = (np.arange(ylo, yhi + 1) + hm - 1) % shape[0]
+    cols = (np.arange(xlo, xhi + 1) + wm - 1) % shape[1]
+    if rows[0] <= rows[-1] and cols[0] <= cols[-1]:
+        sums = sums[..., rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    else:
+        sums = sums[..., rows[:, None], cols[None, :]]
+    out_shape = sums.shape[-2:]
     ncc = np.empty((sums.shape[0],) + out_shape, np.float32 if dtype == np.float32 else np.float64)
-    for k in range(sums.shape[0]):
-        _kernels.ncc_from_sums(sums[k], float(min_overlap), ncc[k])
+    _kernels.ncc_from_sums_batch(np.ascontiguousarray(sums), float(min_overlap), ncc)
     return ncc, np.rint(sums[:, 5])
+
+
+def overlap_lag_bounds(fixed_valid: np.ndarray, moving_valid: np.ndarray, min_overlap: float):
+    """Offsets (module convention) at which the joint valid area can reach ``min_overlap``.
+
+    The overlap at ``(dy, dx)`` is at most the sum over rows of the smaller of
+    the two images' valid counts in the rows that meet (and likewise over
+    columns), so offsets outside the returned ranges have less overlap than
+    ``min_overlap`` for certain. Exact: nothing that could qualify is left out.
+
+    Parameters
+    ----------
+    fixed_valid : (hf, wf) bool
+    moving_valid : (n, hm, wm) bool
+        The bound covers every image of the batch.
+
+    Returns
+    -------
+    ((dy_lo, dy_hi), (dx_lo, dx_hi)), or None if no offset can qualify.
+    """
+    out = []
+    for axis in (0, 1):
+        a = fixed_valid.sum(axis=1 - axis).astype(float)
+        b = moving_valid.sum(axis=2 - axis).astype(float)  # (n, hm) or (n, wm)
+        hf, hm = len(a), b.shape[1]
+        lags = np.arange(-(hm - 1), hf)
+        best = np.empty(len(lags))
+        for k, d in enumerate(lags):
+            y0, y1 = max(0, -d), min(hm, hf - d)
+            best[k] = np.minimum(b[:, y0:y1], a[y0 + d : y1 + d]).sum(axis=1).max() if y1 > y0 else 0.0
+        ok = np.flatnonzero(best >= min_overlap)
+        if not len(ok):
+            return None
+        out.append((int(lags[ok[0]]), int(lags[ok[-1]])))
+    return tuple(out)
 
 
 def pearson_at_offset(fixed: np.ndarray, moving: np.ndarray, dy: int, dx: int) -> tuple[float, int]:
@@ -151,8 +219,8 @@ def pearson_at_offset(fixed: np.ndarray, moving: np.ndarray, dy: int, dx: int) -
 
 def template_spectra(templates: np.ndarray, shape: tuple[int, int], *, dtype: type = np.float32, workers: int = -1):
     """Spectra of flipped, centred templates for :func:`masked_ncc_valid` (computed once, reused)."""
-    tv, tm = split_valid(np.asarray(templates, np.float64))
-    return _moments(tv[:, ::-1, ::-1], tm[:, ::-1, ::-1], shape, (-2, -1), workers, dtype)
+    tv, tm = split_valid(np.asarray(templates, dtype))
+    return _moments(tv[..., ::-1, ::-1], tm[..., ::-1, ::-1], shape, (-2, -1), workers, dtype)
 
 
 def masked_ncc_valid(
@@ -163,6 +231,7 @@ def masked_ncc_valid(
     min_overlap: int = 16,
     dtype: type = np.float32,
     workers: int = -1,
+    out_shape: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masked NCC of templates at every offset that keeps them inside their region.
 
@@ -171,25 +240,29 @@ def masked_ncc_valid(
 
     Parameters
     ----------
-    regions : (n, hr, wr) ndarray, NaN = invalid
+    regions : (..., hr, wr) ndarray, NaN = invalid
+        Leading dimensions broadcast against those of ``spectra`` (for example
+        ``(angles, cells)`` regions against ``(cells,)`` templates).
     spectra : tuple from :func:`template_spectra` with ``shape == (hr, wr)``
     template_shape : (ht, wt)
+    out_shape : (h, w), optional
+        Keep only the first ``h x w`` offsets (a region padded to a fast FFT
+        length has more than the search needs).
 
     Returns
     -------
-    ncc, overlap : (n, hr - ht + 1, wr - wt + 1) ndarrays
+    ncc, overlap : (N, h, w) ndarrays, N the product of the broadcast leading dimensions
         ``ncc[k, i, j]``: template k with its top-left corner on region pixel (i, j).
     """
-    rv, rm = split_valid(np.asarray(regions, np.float64))
+    rv, rm = split_valid(np.asarray(regions, dtype))
     shape = rv.shape[-2:]
     ht, wt = template_shape
     F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
-    M1, Mm, M2 = spectra
-    stack = np.stack([F1 * Mm, Fm * M1, F1 * M1, F2 * Mm, Fm * M2, Fm * Mm], axis=1)
-    full = sfft.irfft2(stack, shape, axes=(-2, -1), workers=workers)
+    full = sfft.irfft2(_six_products(F1, Fm, F2, *spectra), shape, axes=(-2, -1), workers=workers)
+    full = full.reshape((-1,) + full.shape[-3:])
+    oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
     # the flipped template's origin sits at (ht-1, wt-1)
-    sums = full[..., ht - 1 :, wt - 1 :]
-    ncc = np.empty((sums.shape[0],) + sums.shape[-2:], np.float32 if dtype == np.float32 else np.float64)
-    for k in range(sums.shape[0]):
-        _kernels.ncc_from_sums(sums[k], float(min_overlap), ncc[k])
+    sums = full[..., ht - 1 : ht - 1 + oh, wt - 1 : wt - 1 + ow]
+    ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
+    _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
     return ncc, np.rint(sums[:, 5])

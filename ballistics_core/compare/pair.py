@@ -9,7 +9,7 @@ import numpy as np
 from ballistics_core.compare.cells import CellResults, register_cells
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.prepare import PreparedSurface
-from ballistics_core.compare.registration import Pose, coarse_rotation_search, invert_pose, refine_rotation
+from ballistics_core.compare.registration import Pose, coarse_search_with_mirror, invert_pose, refine_rotation
 
 __all__ = ["PairRegistration", "register_pair"]
 
@@ -53,21 +53,16 @@ def register_pair(a: PreparedSurface, b: PreparedSurface, *, params: ComparePara
     """
     if a.params_digest != params.digest() or b.params_digest != params.digest():
         raise ValueError("prepared surfaces were made with other comparison parameters")
-    cands, _, crit = coarse_rotation_search(
-        a.coarse, b.coarse, spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas
+    bm = b.mirror if params.try_mirror and b.source is not None else None
+    cands, _, _, mirrored = coarse_search_with_mirror(
+        a.coarse, b.coarse, None if bm is None else bm.coarse, spacing_um=a.coarse_spacing_um, params=params,
+        canvas=b.coarse_canvas, mirror_canvas=None if bm is None else bm.coarse_canvas,
     )
-    mirrored = False
-    if params.try_mirror and b.source is not None:
-        bm = b.mirror
-        cands_m, _, crit_m = coarse_rotation_search(
-            a.coarse, bm.coarse, spacing_um=a.coarse_spacing_um, params=params, canvas=bm.coarse_canvas
-        )
-        # the handedness is chosen on full-scan evidence alone, before any cell is judged
-        if cands_m and np.nanmax(crit_m) > (np.nanmax(crit) if cands else -np.inf):
-            b, cands, mirrored = bm, cands_m, True
+    if mirrored:
+        b = bm
     if not cands:
         cands = [Pose(0.0, 0.0, 0.0, float("nan"), 0.0)]
     pose = refine_rotation(a.coarse, b.coarse, cands[0], spacing_um=a.coarse_spacing_um, params=params, canvas=b.coarse_canvas)
-    cells_ab = register_cells(a, b.cell_surface, pose, params=params)
-    cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params)
+    cells_ab = register_cells(a, b.cell_surface, pose, params=params, moving=b)
+    cells_ba = register_cells(b, a.cell_surface, invert_pose(pose), params=params, moving=a)
     return PairRegistration(pose=pose, candidates=cands, cells_ab=cells_ab, cells_ba=cells_ba, moving=b, mirrored=mirrored)

@@ -15,12 +15,12 @@ import numpy as np
 
 from ballistics_core.compare import _kernels
 from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
-from ballistics_core.compare.ncc import masked_ncc_batch
+from ballistics_core.compare.ncc import masked_ncc_batch, overlap_lag_bounds
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.runtime import fft_workers
 from ballistics_core.preprocess.resample import resample
 
-__all__ = ["Pose", "coarse_rotation_search", "invert_pose", "refine_rotation", "wrap_angle"]
+__all__ = ["Pose", "coarse_rotation_search", "coarse_search_with_mirror", "invert_pose", "refine_rotation", "wrap_angle"]
 
 # Rotations per FFT batch: bounds the memory of the coarse stage.
 _BATCH = 24
@@ -115,40 +115,110 @@ def coarse_rotation_search(
     m = resample(moving, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
     if angles_deg is None:
         angles_deg = np.arange(0.0, 360.0, params.coarse_angle_step_deg)
-    angles_deg = np.asarray(angles_deg, np.float64)
     canvas = canvas or rotation_canvas(m.shape)
-    min_n = params.min_overlap_fraction * min(np.isfinite(f).sum(), np.isfinite(m).sum())
+    ev = _angle_evidence(f, m, np.asarray(angles_deg, np.float64), canvas, params.min_overlap_fraction, cs)
+    poses = _distinct_peaks(ev, params.coarse_peak_separation_deg, max_poses or params.coarse_candidates)
+    return poses, ev["angles"], ev["crit"]
+
+
+def _angle_evidence(f, m, angles_deg, canvas, min_overlap_fraction, cs) -> dict:
+    """Per rotation: the best offset's evidence, r, overlap fraction and translation (µm)."""
+    min_n = min_overlap_fraction * min(np.isfinite(f).sum(), np.isfinite(m).sum())
+    denom = float(min(np.isfinite(f).sum(), np.isfinite(m).sum()))
     n_ang = len(angles_deg)
-    idx = np.empty(n_ang, np.int64)
-    r = np.empty(n_ang)
-    n = np.empty(n_ang)
-    crit = np.empty(n_ang)
-    out_w = None
-    maps = []
+    idx = np.full(n_ang, -1, np.int64)
+    r = np.full(n_ang, np.nan)
+    n = np.zeros(n_ang)
+    crit = np.full(n_ang, -np.inf)
+    ty = np.full(n_ang, np.nan)
+    tx = np.full(n_ang, np.nan)
+    f_valid = np.isfinite(f)
     for start in range(0, n_ang, _BATCH):
         batch = angles_deg[start : start + _BATCH]
         stack = np.stack([rotate_surface(m, a, output_shape=canvas) for a in batch])
-        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers())
         sl = slice(start, start + len(batch))
-        _kernels.best_offsets(ncc, ov, np.full(len(batch), float(min_n)), idx[sl], r[sl], n[sl], crit[sl])
-        out_w = ncc.shape[2]
-        maps.append(ncc)
-    ncc_all = np.concatenate(maps)
-    poses: list[Pose] = []
-    order = np.argsort(-crit)
-    denom = float(min(np.isfinite(f).sum(), np.isfinite(m).sum()))
-    for k in order:
-        if not np.isfinite(crit[k]) or idx[k] < 0:
-            break
-        if any(abs(float(wrap_angle(angles_deg[k] - p.angle_deg))) < params.coarse_peak_separation_deg for p in poses):
+        # only offsets that can reach the minimum overlap are computed (exact, see overlap_lag_bounds)
+        lags = overlap_lag_bounds(f_valid, np.isfinite(stack), min_n)
+        if lags is None:
             continue
-        i, j = divmod(int(idx[k]), out_w)
-        di, dj = _kernels.subpixel_peak(ncc_all[k], i, j)
-        ty, tx = _offset_to_translation(i + di, j + dj, f.shape, canvas, cs)
-        poses.append(Pose(float(wrap_angle(angles_deg[k])), ty, tx, float(r[k]), float(n[k] / denom)))
-        if len(poses) >= (max_poses or params.coarse_candidates):
+        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers(),
+                                   lags=lags)
+        _kernels.best_offsets(ncc, ov, np.full(len(batch), float(min_n)), idx[sl], r[sl], n[sl], crit[sl])
+        # full-mode index of the window's first offset: d + (m - 1)
+        oy, ox = lags[0][0] + canvas[0] - 1, lags[1][0] + canvas[1] - 1
+        for b in range(len(batch)):
+            k = start + b
+            if idx[k] < 0 or not np.isfinite(crit[k]):
+                crit[k] = -np.inf
+                continue
+            i, j = divmod(int(idx[k]), ncc.shape[2])
+            di, dj = _kernels.subpixel_peak(ncc[b], i, j)
+            ty[k], tx[k] = _offset_to_translation(oy + i + di, ox + j + dj, f.shape, canvas, cs)
+    return {"angles": angles_deg, "crit": crit, "r": r, "overlap": n / denom, "ty": ty, "tx": tx}
+
+
+def _merge_evidence(a: dict, b: dict) -> dict:
+    order = np.argsort(np.concatenate([a["angles"], b["angles"]]), kind="stable")
+    return {k: np.concatenate([a[k], b[k]])[order] for k in a}
+
+
+def _distinct_peaks(ev: dict, separation_deg: float, max_poses: int) -> list[Pose]:
+    poses: list[Pose] = []
+    for k in np.argsort(-ev["crit"], kind="stable"):
+        if not np.isfinite(ev["crit"][k]):
             break
-    return poses, angles_deg, crit
+        if any(abs(float(wrap_angle(ev["angles"][k] - p.angle_deg))) < separation_deg for p in poses):
+            continue
+        poses.append(Pose(float(wrap_angle(ev["angles"][k])), float(ev["ty"][k]), float(ev["tx"][k]), float(ev["r"][k]),
+                          float(ev["overlap"][k])))
+        if len(poses) >= max_poses:
+            break
+    return poses
+
+
+def coarse_search_with_mirror(
+    fixed: np.ndarray,
+    moving: np.ndarray,
+    mirror: np.ndarray | None,
+    *,
+    spacing_um: float,
+    params: CompareParams = CompareParams(),
+    canvas: tuple[int, int] | None = None,
+    mirror_canvas: tuple[int, int] | None = None,
+) -> tuple[list[Pose], np.ndarray, np.ndarray, bool]:
+    """Full-circle search of ``moving`` and, if given, of its ``mirror`` image; the better handedness wins.
+
+    Both handednesses are searched on every other angle of the full grid
+    (``2 * coarse_angle_step_deg``); the one with the stronger evidence there
+    is then searched on the remaining angles, so the chosen handedness sees
+    the whole grid and the other costs half a search instead of a whole one.
+
+    Returns
+    -------
+    poses, angles_deg, evidence : as :func:`coarse_rotation_search` (chosen handedness, full grid)
+    mirrored : bool
+    """
+    cs = max(params.coarse_spacing_um, spacing_um)
+    f = resample(fixed, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
+    grid = np.arange(0.0, 360.0, params.coarse_angle_step_deg)
+    if mirror is None:
+        grid_first, grid_rest = grid, grid[:0]
+    else:
+        grid_first, grid_rest = grid[::2], grid[1::2]
+    choices = [(moving, canvas, False)] + ([(mirror, mirror_canvas, True)] if mirror is not None else [])
+    best = None
+    for surf, cv, is_mirror in choices:
+        m = resample(surf, spacing_um=spacing_um, target_spacing_um=cs).astype(np.float32)
+        cv = cv or rotation_canvas(m.shape)
+        ev = _angle_evidence(f, m, grid_first, cv, params.min_overlap_fraction, cs)
+        # the handedness is chosen on full-scan evidence alone, before any cell is judged
+        if best is None or np.max(ev["crit"]) > np.max(best[0]["crit"]):
+            best = (ev, m, cv, is_mirror)
+    ev, m, cv, mirrored = best
+    if len(grid_rest):
+        ev = _merge_evidence(ev, _angle_evidence(f, m, grid_rest, cv, params.min_overlap_fraction, cs))
+    poses = _distinct_peaks(ev, params.coarse_peak_separation_deg, params.coarse_candidates)
+    return poses, ev["angles"], ev["crit"], mirrored
 
 
 def refine_rotation(

@@ -2,13 +2,14 @@
 
 ``service.web.router`` holds the pages under ``/review``: sign-in and the language
 choice, the examiner's review (runs, candidates, decisions, reports) and the lab
-submitter's cases, events, exhibits and uploads. Every page calls the API's own
+submitter's cases, events, exhibits and uploads, the analyst's intelligence products
+(``service.web.analyst``). Every page calls the API's own
 route functions, in the language of its reader (``service.web.i18n``).
 """
 
 from fastapi import APIRouter
 
-from service.web import admin, investigator, oversight, pages, submitter
+from service.web import admin, analyst, investigator, oversight, pages, submitter
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -16,5 +17,6 @@ router.include_router(submitter.router)
 router.include_router(investigator.router)
 router.include_router(oversight.router)
 router.include_router(admin.router)
+router.include_router(analyst.router)
 
 __all__ = ["router"]

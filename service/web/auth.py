@@ -31,7 +31,7 @@ HOME = f"{PREFIX}/home"
 ROLE_HOME: dict[Role, str] = {
     Role.lab_submitter: f"{PREFIX}/cases",
     Role.examiner: f"{PREFIX}/runs",
-    Role.analyst: f"{PREFIX}/runs",
+    Role.analyst: f"{PREFIX}/intel/link-chart",
     Role.investigator: f"{PREFIX}/inbox",
     Role.prosecutor: f"{PREFIX}/inbox",
     Role.auditor: f"{PREFIX}/audit",

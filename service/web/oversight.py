@@ -3,18 +3,26 @@ jurisdiction's page (hit or no-hit of its own queries, nothing more).
 
 Both read through the API's functions: the auditor sees the entries of their own
 jurisdiction's users as ``GET /api/audit`` gives them, and the verification is the
-API's walk of the whole chain; a partner gets ``GET /api/runs/{id}/result`` only.
+API's walk of the whole chain; a partner gets ``GET /api/runs/{id}/result``, the serial
+search of ``GET /api/firearms/search`` (hit or no-hit, the holding jurisdiction and an
+opaque reference), its hits, and the disclosure request of ``POST /api/disclosures``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import audit as audit_api
+from service.api.routes import disclosures as disclosures_api
+from service.api.routes import firearms as firearms_api
+from service.api.routes import hits as hits_api
 from service.api.routes import runs as runs_api
-from service.web.auth import PREFIX, ViewerDep, need
+from service.web.auth import PREFIX, Viewer, ViewerDep, need
+from service.web.pages import CsrfField, guard
 from service.web.render import error_page, render
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -54,12 +62,62 @@ def audit_verify(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
     return render(request, "audit_verify.html", viewer=viewer, report=report)
 
 
+SERIAL_MODES = ("exact", "wildcard", "fuzzy")
+
+
+def _partner_context(session, settings, viewer: Viewer) -> dict:
+    need(viewer, "runs:read")
+    runs = runs_api.list_runs(session, viewer.user)
+    results = [(r, runs_api.run_result(r.id, session, settings, viewer.user)) for r in reversed(runs)]
+    hits, asked = [], {}
+    if viewer.may("hits:read"):
+        hits = list(reversed(hits_api.list_hits(session, settings, viewer.user)))
+    if hits and viewer.may("disclosures:request"):
+        for d in disclosures_api.list_disclosures(session, settings, viewer.user):
+            if d.requesting_jurisdiction == viewer.jurisdiction:
+                asked[d.hit_id] = d
+    session.commit()
+    return dict(results=results, hits=hits, asked=asked, can_search=viewer.may("firearms:search"),
+                can_request=viewer.may("disclosures:request"), serial=None, serial_error=None,
+                values=dict(serial="", mode="exact"))
+
+
 @router.get("/partner", response_class=HTMLResponse)
 def partner_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep) -> HTMLResponse:
     try:
-        need(viewer, "runs:read")
-        runs = runs_api.list_runs(session, viewer.user)
-        results = [(r, runs_api.run_result(r.id, session, settings, viewer.user)) for r in reversed(runs)]
+        ctx = _partner_context(session, settings, viewer)
     except HTTPException as exc:
         return error_page(request, viewer, exc)
-    return render(request, "partner.html", viewer=viewer, results=results)
+    return render(request, "partner.html", viewer=viewer, **ctx)
+
+
+@router.post("/partner/serial", response_class=HTMLResponse)
+def partner_serial(
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    serial: Annotated[str, Form(max_length=80)] = "",
+    mode: Annotated[str, Form(max_length=20)] = "exact",
+    csrf_token: CsrfField = None,
+) -> HTMLResponse:
+    """A serial-number query: hit or no-hit, and for each gun found only where it is held
+    and the opaque reference to quote in a disclosure request (the API's own search).
+    Posted, not in the address, so serials stay out of the browser's history."""
+    values = dict(serial=serial, mode=mode)
+    try:
+        guard(request, settings, csrf_token)
+        need(viewer, "firearms:search")
+        try:
+            if mode not in SERIAL_MODES:
+                raise HTTPException(422, detail=f"mode: one of {', '.join(SERIAL_MODES)}, not {mode!r}")
+            result = firearms_api.search_serial(session, settings, viewer.user, serial=serial.strip(), mode=mode)
+        except HTTPException as exc:
+            session.rollback()
+            if exc.status_code != 422:
+                raise
+            ctx = _partner_context(session, settings, viewer)
+            ctx.update(serial_error=exc.detail, values=values)
+            return render(request, "partner.html", status_code=422, viewer=viewer, **ctx)
+        ctx = _partner_context(session, settings, viewer)
+    except HTTPException as exc:
+        return error_page(request, viewer, exc)
+    ctx.update(serial=result, values=values)
+    return render(request, "partner.html", viewer=viewer, **ctx)

@@ -18,6 +18,7 @@ STATIC = {
     "review.css": "text/css",
     "review.js": "text/javascript",
     "upload.js": "text/javascript",
+    "linkchart.js": "text/javascript",
 }
 
 

@@ -59,4 +59,17 @@ TERMS: dict[str, str] = {
     # case status
     "open": N_("open"),
     "closed": N_("closed"),
+    # firearm types (the firearm products)
+    "pistol": N_("pistol"),
+    "revolver": N_("revolver"),
+    "rifle": N_("rifle"),
+    "shotgun": N_("shotgun"),
+    "submachine_gun": N_("submachine gun"),
+    "converted_alarm": N_("converted alarm or blank-firing gun"),
+    "reactivated": N_("reactivated firearm"),
+    "privately_made": N_("privately made firearm"),
+    "3d_printed": N_("3D-printed firearm"),
+    # where a trafficking route's origin comes from
+    "last_legal_owner": N_("last legal owner's country"),
+    "manufacture": N_("country of manufacture"),
 }

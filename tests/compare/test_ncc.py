@@ -7,6 +7,7 @@ from ballistics_core.compare.ncc import (
     masked_ncc,
     masked_ncc_batch,
     masked_ncc_valid,
+    overlap_lag_bounds,
     pearson_at_offset,
     template_spectra,
 )
@@ -66,3 +67,37 @@ def test_valid_mode_and_batch_match_brute_force(dtype, tol):
                 if n >= 5 and np.isfinite(r):
                     assert ncc[k, i, j] == pytest.approx(r, abs=tol)
                     assert nb[k, i + 9, j + 9] == pytest.approx(r, abs=tol)
+
+
+def test_lag_window_equals_the_full_correlation():
+    rng = np.random.default_rng(5)
+    fixed = rng.normal(size=(40, 37))
+    fixed[:5] = np.nan
+    moving = rng.normal(size=(3, 33, 41))
+    moving[:, :, -4:] = np.nan
+    full, full_n = masked_ncc_batch(fixed, moving, min_overlap=16)
+    lags = ((-7, 12), (-20, 3))
+    win, win_n = masked_ncc_batch(fixed, moving, min_overlap=16, lags=lags)
+    # full-mode index of offset d is d + (m - 1)
+    i0, j0 = lags[0][0] + 33 - 1, lags[1][0] + 41 - 1
+    ref = full[:, i0 : i0 + win.shape[1], j0 : j0 + win.shape[2]]
+    assert win.shape == (3, 20, 24)
+    np.testing.assert_allclose(win, ref, atol=1e-9, equal_nan=True)
+    np.testing.assert_array_equal(win_n, full_n[:, i0 : i0 + 20, j0 : j0 + 24])
+
+
+def test_overlap_lag_bounds_leave_out_no_qualifying_offset():
+    rng = np.random.default_rng(6)
+    yy, xx = np.mgrid[:50, :50]
+    fixed = np.where(np.hypot(yy - 24.5, xx - 24.5) < 22, 1.0, np.nan)
+    moving = np.stack([np.where(rng.random((45, 45)) < 0.7, 1.0, np.nan) * np.where(np.hypot(yy[:45, :45] - 20, xx[:45, :45] - 25) < 18, 1, np.nan)
+                       for _ in range(2)])
+    _, n = masked_ncc_batch(np.where(np.isfinite(fixed), rng.normal(size=fixed.shape), np.nan),
+                            np.where(np.isfinite(moving), rng.normal(size=moving.shape), np.nan), min_overlap=1)
+    min_n = 0.5 * np.isfinite(moving[0]).sum()
+    (ylo, yhi), (xlo, xhi) = overlap_lag_bounds(np.isfinite(fixed), np.isfinite(moving), min_n)
+    k, i, j = np.nonzero(n >= min_n)
+    dy, dx = i - (45 - 1), j - (45 - 1)
+    assert len(dy) and dy.min() >= ylo and dy.max() <= yhi and dx.min() >= xlo and dx.max() <= xhi
+    # and the window is a real saving over the full grid
+    assert (yhi - ylo + 1) * (xhi - xlo + 1) < 0.6 * (50 + 45 - 1) ** 2

@@ -1,0 +1,339 @@
+"""The analyst's intelligence pages and the partner's serial query, without a browser.
+
+The world is small and built through the API only (no scans, no runs, so it takes a
+second): NORTH's N-10 and SOUTH's S-10 are one cross-border series, because test fires
+of the same seized pistol were registered in both; SOUTH holds that pistol's record
+(serial ZM70-123456); NORTH's N-12, SOUTH's S-11 and RS's R-2 are a second series (a CZ
+75 seized in RS); RS is a jurisdiction the map draws as Serbia. The browser paths (an
+analyst from sign-in through the link chart to a case, a partner's serial query) run on
+the same world, in one Chromium for the module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import httpx
+import pytest
+
+from service.intel.geo import LABEL_POINTS, country_of, region
+from tests.service.conftest import LiveServer, Service, make_settings
+from tests.service.web.conftest import page_client
+
+GUN = "Zastava M70 No. A-123"
+OTHER_GUN = "CZ 75 No. B-77"
+SERIAL = "ZM70-123456"
+
+
+class IntelWorld:
+    def __init__(self, svc: Service, live: LiveServer, cases: dict[str, int], firearm_id: int):
+        self.svc, self.live, self.cases, self.firearm_id = svc, live, cases, firearm_id
+
+    @property
+    def url(self) -> str:
+        return self.live.url
+
+
+def _case(svc, user, ref, events, exhibits=()):
+    case = svc.ok(svc.post("/api/cases", user, json={"reference": ref, "title": f"case {ref}"}))
+    ev_ids = []
+    for ev in events:
+        ev_ids.append(svc.ok(svc.post(f"/api/cases/{case['id']}/events", user, json=ev))["id"])
+    for i, ex in enumerate(exhibits):
+        svc.ok(svc.post(f"/api/cases/{case['id']}/exhibits", user,
+                        json=dict(ex, lab_number=f"LAB-{ref}-{i}", event_id=ev_ids[0])))
+    return case["id"]
+
+
+@pytest.fixture(scope="module")
+def intel_world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("intel")
+    live = LiveServer(make_settings(f"sqlite:///{root / 'ballistics.db'}", root))
+    with live:
+        client = httpx.Client(base_url=live.url, timeout=60)
+        svc = Service(client=client, settings=live.settings, live_app=live.app)
+        svc.world()
+        rs = svc.ok(svc.post("/api/jurisdictions", "admin.north", json={"code": "RS", "name": "Serbia"}))["id"]
+        svc.add_user("lab_submitter", "RS", rs)
+        shooting = lambda day, lat, lon, place: dict(kind="shooting", date_from=day, location=place,  # noqa: E731
+                                                     latitude=lat, longitude=lon, location_precision="street")
+        test_fire = dict(kind="test_fire", firearm=GUN)
+        cases = {
+            "N-10": _case(svc, "lab_submitter.north", "N-10", [shooting("2023-05-02", 44.81, 20.46, "Knez Mihailova")],
+                          [dict(kind="cartridge_case"), test_fire]),
+            "N-11": _case(svc, "lab_submitter.north", "N-11", [shooting("2024-01-20", 42.0, 21.43, "Bit Pazar")]),
+            "S-10": _case(svc, "lab_submitter.south", "S-10", [shooting("2024-02-11", 43.86, 18.41, "Baščaršija")],
+                          [test_fire]),
+            "R-1": _case(svc, "lab_submitter.rs", "R-1", [dict(kind="seizure", date_from="2024-03-03",
+                                                               location="Novi Sad", latitude=45.25, longitude=19.84,
+                                                               location_precision="city")]),
+            # A second series over three jurisdictions: test fires of a CZ 75 seized in RS.
+            "N-12": _case(svc, "lab_submitter.north", "N-12", [shooting("2024-04-05", 43.32, 21.90, "Obrenovićeva")],
+                          [dict(kind="test_fire", firearm=OTHER_GUN)]),
+            "S-11": _case(svc, "lab_submitter.south", "S-11", [shooting("2024-05-06", 43.34, 17.81, "Stari most")],
+                          [dict(kind="test_fire", firearm=OTHER_GUN)]),
+            "R-2": _case(svc, "lab_submitter.rs", "R-2", [dict(kind="seizure", date_from="2024-06-01",
+                                                               location="Subotica", latitude=46.10, longitude=19.67,
+                                                               location_precision="street")],
+                         [dict(kind="test_fire", firearm=OTHER_GUN)]),
+        }
+        gun = svc.ok(svc.post(f"/api/cases/{cases['S-10']}/firearms", "lab_submitter.south",
+                              json={"kind": "pistol", "make": "Zastava", "model": "M70", "calibre": "7.65 mm",
+                                    "serial_number": SERIAL, "country_of_manufacture": "RS"}))
+        yield IntelWorld(svc, live, cases, gun["id"])
+        client.close()
+
+
+def test_the_outlines_hold_each_capital_and_label_in_their_own_country_only():
+    capitals = {"AL": (19.82, 41.33), "BA": (18.41, 43.86), "XK": (21.17, 42.66), "MD": (28.86, 47.01),
+                "ME": (19.26, 42.44), "RS": (20.45, 44.79), "MK": (21.43, 42.0)}
+
+    def inside(pt, ring):
+        x, y, c = pt[0], pt[1], False
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                c = not c
+        return c
+
+    features = region()["features"]
+    assert sorted(f["properties"]["iso_a2"] for f in features) == sorted(capitals)
+    for f in features:
+        iso, ring = f["properties"]["iso_a2"], f["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 10
+        area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:])) / 2
+        assert area > 0, f"{iso}: RFC 7946 wants the exterior ring counter-clockwise"
+        for other, point in capitals.items():
+            assert inside(point, ring) == (other == iso), (iso, other)
+            assert inside(LABEL_POINTS[other], ring) == (other == iso), ("label", iso, other)
+    assert (country_of("RS"), country_of("srb"), country_of("X", "Crna Gora"), country_of("KOS")) == ("RS", "RS", "ME", "XK")
+    assert country_of("NORTH", "Northshire") is None
+
+
+def test_the_analyst_sees_the_link_chart_with_the_case_a_click_opens(intel_world):
+    c = page_client(intel_world, "analyst.north")
+    r = c.get("/review/home")
+    assert r.headers["location"] == "/review/intel/link-chart"
+    r = c.get("/review/intel/link-chart")
+    assert r.status_code == 200, r.text
+    data = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', r.text, re.S).group(1))
+    by_label = {n["label"]: n for n in data["nodes"]}
+    own = by_label["N-10"]
+    assert own["url"] == f"/review/cases/{intel_world.cases['N-10']}" and own["kind"] == "case"
+    assert by_label[GUN]["kind"] == "firearm" and by_label[GUN]["url"].startswith("/review/intel/timeline?firearm=")
+    # SOUTH's case is in the series but not disclosed: an opaque reference, no link, no title.
+    opaque = [n for n in data["nodes"] if n["kind"] == "case" and n["label"] not in ("N-10", "N-12")]
+    assert len(opaque) == 3 and all(n["hollow"] and not n["url"] for n in opaque)
+    assert not re.search(r"(?<![\w-])(S-10|R-2)(?![\w-])", r.text)
+    assert {e["link"] for e in data["edges"]} == {"firearm", "event"}
+    assert 'data-testid="series-table"' in r.text and "N-11" not in r.text
+    # Unticking "linked only" adds the unlinked case; a bad value gets the model's refusal on the page.
+    r = c.get("/review/intel/link-chart?filtered=1&include_events=1")
+    assert "N-11" in r.text
+    r = c.get("/review/intel/link-chart?max_series_drawn=900")
+    assert r.status_code == 422 and "max_series_drawn" in r.text and 'id="f-max"' in r.text
+
+
+def test_every_download_format_of_each_product_matches_the_api(intel_world):
+    svc = intel_world.svc
+    c = page_client(intel_world, "analyst.north")
+    wanted = {
+        "link_chart": ({"filtered": "1", "linked_only": "1", "include_events": "1", "table": "nodes"},
+                       ["html", "pdf", "graphml", "csv"]),
+        "timeline": ({"case_id": str(intel_world.cases["N-10"])}, ["html", "pdf", "geojson", "csv"]),
+        "statistics": ({"filtered": "1", "start": "2023-01-01", "end": "2025-01-01"}, ["html", "pdf", "csv", "json"]),
+    }
+    for kind, (params, formats) in wanted.items():
+        for fmt in formats:
+            r = c.post("/review/intel/reports", data=dict(params, kind=kind, format=fmt))
+            assert r.status_code == 200, (kind, fmt, r.text[:300])
+            assert r.headers["content-disposition"].startswith("attachment") and len(r.content) > 50
+            # The API has the same report on record, with the same bytes.
+            stored = svc.ok(svc.get(f"/api/reports/{r.headers['x-report-id']}", "analyst.north"))
+            assert (stored["kind"], stored["format"], stored["sha256"]) == (kind, fmt, r.headers["x-content-sha256"])
+    nodes = list(csv.DictReader(io.StringIO(c.post("/review/intel/reports", data=dict(
+        wanted["link_chart"][0], kind="link_chart", format="csv")).text)))
+    assert {n["kind"] for n in nodes} == {"case", "event", "firearm"}
+    # A format the product lacks, and a post without the form's token: the API's 422, the CSRF 403.
+    r = c.post("/review/intel/reports", data={"kind": "statistics", "format": "geojson"})
+    assert r.status_code == 422 and "statistics" in r.text
+    assert c.post("/review/intel/reports", data={"kind": "statistics", "format": "csv"}, csrf=False).status_code == 403
+
+
+def test_life_of_a_gun_statistics_and_the_map(intel_world):
+    c = page_client(intel_world, "analyst.north")
+    case_page = c.get(f"/review/cases/{intel_world.cases['N-10']}").text
+    link = re.search(r'href="(/review/intel/timeline\?case_id=\d+)"', case_page).group(1)
+    r = c.get(link)
+    assert r.status_code == 200
+    assert 'data-testid="timeline-figure"' in r.text and r.text.count('class="mark"') >= 4  # 2 events, figure + map
+    assert "Knez Mihailova" in r.text and "Baščaršija" not in r.text  # SOUTH's scene is not disclosed
+    r = c.get(f"/review/intel/timeline?firearm={GUN}")
+    assert r.status_code == 200 and "NORTH, SOUTH" in r.text
+    r = c.get("/review/intel/timeline?firearm=nothing-like-it")
+    assert r.status_code == 404 and "firearm not found" in r.text
+    assert c.get("/review/intel/timeline?firearm=x&series_key=y").status_code == 422
+
+    r = c.get("/review/intel/statistics?filtered=1&start=2023-01-01&end=2025-01-01&by_year=1")
+    assert r.status_code == 200
+    assert 'data-testid="stats-year-2023"' in r.text and 'data-testid="stats-year-2024"' in r.text
+    assert re.search(r'data-testid="matrix"', r.text)
+    assert c.get("/review/intel/statistics?start=2024-01-01&end=2023-01-01").status_code == 422
+
+    r = c.get("/review/intel/map")
+    assert r.status_code == 200
+    assert 'data-country="RS" data-events="2"' in r.text and 'data-country="MD" data-events="0"' in r.text
+    assert 'data-jurisdiction="NORTH"' in r.text  # listed beside the map
+    r = c.get("/review/intel/map?kind=shooting")
+    assert 'data-country="RS" data-events="0"' in r.text
+    rows = list(csv.DictReader(io.StringIO(c.get("/review/intel/map.csv").text)))
+    assert {r["jurisdiction"]: int(r["events"]) for r in rows} == {"NORTH": 3, "RS": 2, "SOUTH": 2}
+    geo = json.loads(c.get("/review/intel/map.geojson?start=2024-01-01").content)
+    assert {f["properties"]["iso_a2"]: f["properties"]["events"] for f in geo["features"]}["RS"] == 2
+    assert geo["properties"]["off_the_map"] == {"NORTH": 2, "SOUTH": 2}
+    assert c.get("/review/intel/map?kind=duel").status_code == 422
+
+    r = c.get("/review/intel/firearms")
+    assert r.status_code == 200 and 'data-testid="routes"' in r.text
+    png = c.get("/review/intel/firearms/routes.png")
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_roles_without_intelligence_get_the_apis_refusal(intel_world):
+    svc = intel_world.svc
+    for username, scope in (("lab_submitter.north", "hits:read"), ("auditor.north", "hits:read")):
+        c = page_client(intel_world, username)
+        for path in ("/review/intel/link-chart", "/review/intel/statistics", "/review/intel/map",
+                     "/review/intel/timeline"):
+            r = c.get(path)
+            assert r.status_code == 403 and scope in r.text and "Traceback" not in r.text, (username, path)
+        assert svc.post("/api/reports", username, json={"kind": "statistics"}).status_code == 403
+    assert page_client(intel_world, "auditor.north").get("/review/intel/firearms").status_code == 403
+
+
+def test_a_partner_queries_a_serial_and_sees_hit_or_no_hit_only(intel_world):
+    svc = intel_world.svc
+    c = page_client(intel_world, "partner.partner")
+    r = c.post("/review/partner/serial", data={"serial": "zm70 I23456", "mode": "exact"})  # look-alike I for 1
+    assert r.status_code == 200
+    assert 'data-hit="1"' in r.text and "held by SOUTH" in r.text
+    ref = svc.ok(svc.get(f"/api/cases/{intel_world.cases['S-10']}", "lab_submitter.south"))["opaque_reference"]
+    assert ref in r.text
+    for secret in ("S-10", "Zastava", "7.65", "pistol"):
+        assert secret not in r.text.split('data-testid="serial-result"')[1].split("</section>")[0], secret
+    api = svc.ok(svc.get("/api/firearms/search", "partner.partner", params={"serial": "zm70 I23456"}))
+    assert api["hit"] and api["matches"][0]["firearm"] is None
+    r = c.post("/review/partner/serial", data={"serial": "ZM70-99999?", "mode": "wildcard"})
+    assert 'data-hit="0"' in r.text
+    r = c.post("/review/partner/serial", data={"serial": "--", "mode": "exact"})
+    assert r.status_code == 422 and 'data-testid="serial-error"' in r.text
+    assert c.post("/review/partner/serial", data={"serial": SERIAL}, csrf=False).status_code == 403
+
+
+# --- in the real browser -----------------------------------------------------------------
+
+from service.web.i18n import LANGUAGES, translations  # noqa: E402
+from tests.service.web.test_roles_browser import (  # noqa: E402,F401  (browser: the module's one Chromium)
+    _context, browser, check_accessibility, set_language_cookie, shot, sign_in_with_the_keyboard,
+)
+
+INTEL_PAGES = {
+    "intel_timeline": "/review/intel/timeline?firearm=" + GUN.replace(" ", "+"),
+    "intel_statistics": "/review/intel/statistics?filtered=1&start=2023-01-01&end=2025-01-01&by_year=1",
+    "intel_map": "/review/intel/map",
+    "intel_firearms": "/review/intel/firearms",
+    "intel_link_chart": "/review/intel/link-chart",
+}
+
+
+@pytest.mark.slow
+def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_world, browser, tmp_path):
+    url, case_id = intel_world.url, intel_world.cases["N-10"]
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/home")
+        sign_in_with_the_keyboard(page, url, "analyst.north", intel_world.svc.passwords["analyst.north"])
+        assert page.url == f"{url}/review/intel/link-chart"
+        chart = page.locator("#link-chart")
+        page.wait_for_selector("#link-chart[data-ready='1']")
+        check_accessibility(page, "link chart")
+        # Zoom and pan with the keyboard: the view box changes, the nodes stay.
+        before = chart.get_attribute("viewBox")
+        chart.focus()
+        page.keyboard.press("+")
+        page.keyboard.press("ArrowRight")
+        assert chart.get_attribute("viewBox") != before
+        page.keyboard.press("0")
+        assert chart.get_attribute("viewBox") == before
+        # Tab goes into the nodes, cases first; a case not disclosed shows its opaque reference, no link.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.dataset.kind") == "case"
+        page.focus('#link-chart g[role="button"][data-kind="case"]')
+        page.keyboard.press("Enter")
+        assert "REF-" in page.inner_text('[data-testid="node-details"]')
+        assert page.locator('[data-testid="node-details"] a').count() == 0
+        # A node reached with the keyboard shows its details; the firearm that links the series is there.
+        node = page.locator(f'#link-chart a[data-case-id="{case_id}"]')
+        node.focus()
+        details = page.locator('[data-testid="node-details"]')
+        assert "N-10" in details.inner_text() and "NORTH" in details.inner_text()
+        assert page.locator('#link-chart [data-kind="firearm"]').count() == 2
+        shot(page, tmp_path, "analyst_link_chart_en")
+        # Clicking the node opens the case.
+        with page.expect_navigation():
+            node.click()
+        assert page.url == f"{url}/review/cases/{case_id}"
+        assert "N-10" in page.inner_text("h1")
+        check_accessibility(page, "case from the chart")
+        # The case leads to the life of its gun; every product page, in every language.
+        with page.expect_navigation():
+            page.click('[data-testid="case-timeline"]')
+        assert page.locator('[data-testid="timeline-events"] tbody tr').count() == 2
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            _ = translations(code).gettext
+            for name, path in INTEL_PAGES.items():
+                page.goto(url + path)
+                assert page.get_attribute("html", "lang") == lang.tag, (code, name)
+                assert _("Intelligence") in page.inner_text("header.top nav"), (code, name)
+                check_accessibility(page, f"{name} {code}")
+                if code == "en" or (code, name) in (("sr_Cyrl", "intel_map"), ("sq", "intel_statistics"),
+                                                    ("mk", "intel_timeline"), ("sr_Latn", "intel_link_chart")):
+                    shot(page, tmp_path, f"{name}_{code}")
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, tmp_path):
+    url = intel_world.url
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/home")
+        sign_in_with_the_keyboard(page, url, "partner.partner", intel_world.svc.passwords["partner.partner"])
+        assert page.url == f"{url}/review/partner"
+        # Keyboard only: the serial as read off the gun (look-alike O for 0), Enter submits.
+        page.focus("#serial")
+        page.keyboard.type("ZM7O 123456")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        result = page.locator('[data-testid="serial-result"]')
+        assert result.get_attribute("data-hit") == "1" and "SOUTH" in result.inner_text()
+        assert "Zastava" not in result.inner_text()
+        check_accessibility(page, "partner serial hit")
+        shot(page, tmp_path, "partner_serial_hit_en")
+        page.fill("#serial", "ZM70-99*")
+        page.select_option("#serial-mode", "wildcard")
+        with page.expect_navigation():
+            page.click('[data-testid="serial-form"] button[type="submit"]')
+        assert page.locator('[data-testid="serial-result"]').get_attribute("data-hit") == "0"
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            page.goto(f"{url}/review/partner")
+            assert page.get_attribute("html", "lang") == lang.tag
+            assert translations(code).gettext("Query a serial number") == page.inner_text("#serial-title")
+            check_accessibility(page, f"partner {code}")
+    finally:
+        ctx.close()
