@@ -81,6 +81,8 @@ def _node_url(attrs: dict, own_jurisdiction: str, prefix: str) -> str:
     shown in full; nothing for the rest (their details show beside the chart)."""
     if attrs.get("case_id") is not None and attrs.get("jurisdiction") == own_jurisdiction:
         return f"{prefix}/cases/{attrs['case_id']}"
+    if attrs.get("kind") == "firearm" and attrs.get("detail") and attrs.get("firearm_id") is not None:
+        return f"{prefix}/intel/timeline?" + urlencode({"firearm_id": attrs["firearm_id"]})  # a firearm record
     if attrs.get("kind") == "firearm" and attrs.get("detail") and attrs.get("label"):
         return f"{prefix}/intel/timeline?" + urlencode({"firearm": attrs.get("firearm") or attrs["label"]})
     return ""

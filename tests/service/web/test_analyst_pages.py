@@ -127,7 +127,10 @@ def test_the_analyst_sees_the_link_chart_with_the_case_a_click_opens(intel_world
     opaque = [n for n in data["nodes"] if n["kind"] == "case" and n["label"] not in ("N-10", "N-12")]
     assert len(opaque) == 3 and all(n["hollow"] and not n["url"] for n in opaque)
     assert not re.search(r"(?<![\w-])(S-10|R-2)(?![\w-])", r.text)
-    assert {e["link"] for e in data["edges"]} == {"firearm", "event"}
+    # SOUTH's firearm record joins the series through its case (registered_in), as an opaque gun.
+    assert {e["link"] for e in data["edges"]} == {"firearm", "event", "registered_in"}
+    (record,) = [n for n in data["nodes"] if n["kind"] == "firearm" and n["label"].startswith("FA-")]
+    assert not record["url"] and SERIAL not in r.text
     assert 'data-testid="series-table"' in r.text and "N-11" not in r.text
     # Unticking "linked only" adds the unlinked case; a bad value gets the model's refusal on the page.
     r = c.get("/review/intel/link-chart?filtered=1&include_events=1")
