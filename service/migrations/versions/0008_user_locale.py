@@ -1,7 +1,7 @@
 """users choose the language of the pages
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 """
 
 from alembic import op
