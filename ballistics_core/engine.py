@@ -74,7 +74,7 @@ class DecideParams(DigestMixin):
     """
 
     model: str = DEFAULT_MODEL
-    model_intensity: str = "intensity-v2"
+    model_intensity: str = "intensity-v3"
     identification_log10_lr: float = 2.0
     elimination_log10_lr: float = -1.5
     verbal_scale: tuple = VERBAL_SCALE

@@ -86,7 +86,7 @@ def test_model_json_round_trip_and_shipped_models_load():
     m = _fit(X, y, groups)
     again = LRModel.from_json(m.to_json())
     assert again == m
-    for name in ("breech-face-v2", "intensity-v2"):
+    for name in ("breech-face-v2", "intensity-v2", "breech-face-v3", "intensity-v3"):
         shipped = load_model(name)
         assert shipped.lower_log10_lr < 0 < shipped.upper_log10_lr
         assert shipped.sd_same >= shipped.sd_different
