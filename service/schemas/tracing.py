@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import ClassVar
+
 from pydantic import BaseModel, Field, model_validator
 
+from service.api.types import JsonDate, OptionalBodyId
 from service.models import TraceStatus, TraceTarget
-from service.schemas.base import Input, Public
+from service.schemas.base import Input, Patch, Public
 
 
 class TraceCreate(Input):
     target: TraceTarget
     addressee: str = Field(default="", max_length=200, description="the registry, maker or importer asked")
-    partner_jurisdiction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    partner_jurisdiction_id: OptionalBodyId = None
     question: str = Field(default="", max_length=10000)
-    deadline: date | None = None
+    deadline: JsonDate | None = None
 
     @model_validator(mode="after")
     def _partner(self) -> "TraceCreate":
@@ -24,10 +27,14 @@ class TraceCreate(Input):
         return self
 
 
-class TraceUpdate(Input):
-    status: TraceStatus | None = None
-    answer: str | None = Field(default=None, max_length=20000)
-    deadline: date | None = None
+class TraceUpdate(Patch):
+    """The answer, a new status or a new deadline; only the deadline may be cleared (null)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"deadline"})
+
+    status: TraceStatus = None
+    answer: str = Field(default=None, max_length=20000)
+    deadline: JsonDate | None = None
 
 
 class TracePublic(Public):
