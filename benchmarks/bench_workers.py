@@ -8,7 +8,9 @@ For each worker count, that many worker processes (one thread each) are started 
 first drain what is queued (the demo's runs, then one more per worker: imports and
 JIT compilation happen there),
 then ``--runs`` runs are queued through the HTTP API at once and timed until the
-last is done. Results go to benchmarks/results/workers.json.
+last is done, with the CPU time the workers used meanwhile (on a shared machine
+``worker_cpu_share`` says how much of a core each worker actually got). Results go to
+benchmarks/results/workers.json.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def _wait_idle(app, procs) -> None:
     while _pending(app):
         assert all(p.poll() is None for p in procs), "a worker exited"
         time.sleep(0.05)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -89,12 +97,14 @@ def main() -> None:
                                             json={"scope": {}})
                             assert r.status_code == 202, r.text
                         _wait_idle(app, procs)
+                        cpu0 = sum(_cpu_seconds(p.pid) for p in procs)
                         t0 = time.perf_counter()
                         for i in range(args.runs):
                             r = client.post(f"/api/scans/{scans[i % len(scans)]}/runs", headers=headers, json={"scope": {}})
                             assert r.status_code == 202, r.text
                         _wait_idle(app, procs)
                         secs = time.perf_counter() - t0
+                        cpu = sum(_cpu_seconds(p.pid) for p in procs) - cpu0
                     finally:
                         for p in procs:
                             p.send_signal(signal.SIGTERM)
@@ -104,6 +114,10 @@ def main() -> None:
                     row = {"workers": k, "runs": args.runs, "seconds": round(secs, 2),
                            "seconds_per_run": round(secs / args.runs, 2),
                            "runs_per_minute": round(60 * args.runs / secs, 3),
+                           # CPU the workers got while timed: per run (the work), and as a share of
+                           # workers x wall time (below 1: they waited for a core, or for the queue)
+                           "worker_cpu_seconds_per_run": round(cpu / args.runs, 2),
+                           "worker_cpu_share": round(cpu / (secs * k), 3),
                            "load_average_before": [round(x, 2) for x in load_before],
                            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
                     print(json.dumps(row), flush=True)
