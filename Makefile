@@ -31,7 +31,7 @@ test: install
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_browser.sh
 	bash scripts/ensure_axe.sh
-	BALLISTICS_REQUIRE_POSTGRES=$${CI:+1} BALLISTICS_REQUIRE_BROWSER=$${CI:+1} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	BALLISTICS_REQUIRE_POSTGRES=$${CI:+1} BALLISTICS_REQUIRE_BROWSER=$${CI:+1} BALLISTICS_REQUIRE_DATA=$${CI:+1} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

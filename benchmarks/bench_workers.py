@@ -8,7 +8,9 @@ For each worker count, that many worker processes (one thread each) are started 
 first drain what is queued (the demo's runs, then one more per worker: imports and
 JIT compilation happen there),
 then ``--runs`` runs are queued through the HTTP API at once and timed until the
-last is done. Results go to benchmarks/results/workers.json.
+last is done, with the CPU time the workers used meanwhile (on a shared machine
+``worker_cpu_share`` says how much of a core each worker actually got). Results go to
+benchmarks/results/workers.json.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def _wait_idle(app, procs) -> None:
         time.sleep(0.05)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     from fastapi.testclient import TestClient
 
@@ -57,6 +65,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--out", default=None, help="results JSON (default benchmarks/results/workers.json)")
     args = ap.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
     rows = []
@@ -80,6 +89,7 @@ def main() -> None:
                     procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--threads", "1"],
                                               env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                              for _ in range(k)]
+                    load_before = os.getloadavg()
                     try:
                         # warm-up: every worker executes at least one run before the clock starts
                         for i in range(k):
@@ -87,19 +97,29 @@ def main() -> None:
                                             json={"scope": {}})
                             assert r.status_code == 202, r.text
                         _wait_idle(app, procs)
+                        cpu0 = sum(_cpu_seconds(p.pid) for p in procs)
                         t0 = time.perf_counter()
                         for i in range(args.runs):
                             r = client.post(f"/api/scans/{scans[i % len(scans)]}/runs", headers=headers, json={"scope": {}})
                             assert r.status_code == 202, r.text
                         _wait_idle(app, procs)
                         secs = time.perf_counter() - t0
+                        cpu = sum(_cpu_seconds(p.pid) for p in procs) - cpu0
                     finally:
                         for p in procs:
                             p.send_signal(signal.SIGTERM)
                         for p in procs:
                             p.wait(timeout=120)
-                    row = {"workers": k, "runs": args.runs, "seconds": secs, "runs_per_minute": 60 * args.runs / secs,
-                           "load_average_after": os.getloadavg()}
+                    # The machine may be shared: its load average (1, 5, 15 min) before and after says how much.
+                    row = {"workers": k, "runs": args.runs, "seconds": round(secs, 2),
+                           "seconds_per_run": round(secs / args.runs, 2),
+                           "runs_per_minute": round(60 * args.runs / secs, 3),
+                           # CPU the workers got while timed: per run (the work), and as a share of
+                           # workers x wall time (below 1: they waited for a core, or for the queue)
+                           "worker_cpu_seconds_per_run": round(cpu / args.runs, 2),
+                           "worker_cpu_share": round(cpu / (secs * k), 3),
+                           "load_average_before": [round(x, 2) for x in load_before],
+                           "load_average_after": [round(x, 2) for x in os.getloadavg()]}
                     print(json.dumps(row), flush=True)
                     rows.append(row)
         finally:
@@ -107,11 +127,16 @@ def main() -> None:
                 ctx.__exit__(None, None, None)
     base = rows[0]["runs_per_minute"]
     for r in rows:
-        r["speedup"] = r["runs_per_minute"] / base
+        r["speedup"] = round(r["runs_per_minute"] / base, 3)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     meta = {"machine": f"{platform.node()} {os.cpu_count()} cores", "database": "sqlite" if args.sqlite else "postgresql",
+            "command": " ".join(["python", "benchmarks/bench_workers.py", *sys.argv[1:]]), "commit": commit,
             "store_signatures": 7, "query_scans": len(scans), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "workers.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    out = Path(args.out) if args.out else OUT / "workers.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

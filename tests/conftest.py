@@ -17,9 +17,10 @@ def in_ci() -> bool:
 
 
 def missing(reason: str) -> None:
-    """Skip a test whose data or tool is absent, except under CI (``CI=true``), where a
-    missing input is a failure: a green CI run must not hide tests that never ran."""
-    if in_ci():
+    """Skip a test whose data or tool is absent, except under CI (``CI=true``) or with
+    ``BALLISTICS_REQUIRE_DATA=1`` (as ``make test`` sets it under CI), where a missing
+    input is a failure: a green CI run must not hide tests that never ran."""
+    if in_ci() or os.environ.get("BALLISTICS_REQUIRE_DATA") == "1":
         pytest.fail(f"required under CI but missing: {reason}", pytrace=False)
     pytest.skip(reason)
 

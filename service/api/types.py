@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import Path, Query
 from pydantic import BaseModel, BeforeValidator, Field, Strict
@@ -54,6 +54,18 @@ def _iso_date_string(value: object) -> object:
 
 
 JsonDate = Annotated[date, BeforeValidator(_iso_date_string)]
+
+
+def _iso_datetime_string(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a date and time must be an ISO 8601 string (YYYY-MM-DDTHH:MM:SS, with a zone)")
+    return value
+
+
+#: A JSON date-time: an ISO 8601 string, never a number of seconds.
+JsonDatetime = Annotated[datetime, BeforeValidator(_iso_datetime_string)]
 
 
 # --- error bodies ------------------------------------------------------------------------

@@ -97,9 +97,9 @@ class ExhibitCreate(Input):
     calibre: str = Field(default="", max_length=40)
     headstamp: str = Field(default="", max_length=120, description="ammunition: the stamp on the case head")
     lot: str = Field(default="", max_length=80, description="ammunition: the manufacturer's lot")
-    firearm_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="test fires: the gun fired")
+    firearm_id: OptionalBodyId = Field(default=None, description="test fires: the gun fired")
     firearm: str = Field(default="", max_length=200, description="free text (superseded by firearm_id)")
-    urgent: bool = Field(default=False, description="searched first, held to the urgent turnaround target")
+    urgent: JsonBool = Field(default=False, description="searched first, held to the urgent turnaround target")
 
 
 class ExhibitPublic(Public):

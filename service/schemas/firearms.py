@@ -8,12 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from service.api.types import JsonDatetime
 from service.firearms.serials import SerialError, normalise
 from service.models import DestructionState, FirearmAcquisition, FirearmStatus, FirearmType
 from service.schemas.base import Input, Public
 from service.schemas.cases import CaseRef
-
-DB_ID = dict(ge=1, le=2**63 - 1)
 
 
 def _checked_serial(value: str) -> str:
@@ -24,7 +23,7 @@ def _checked_serial(value: str) -> str:
     return value.strip()
 
 
-class FirearmFields(BaseModel):
+class FirearmFields(Input):
     """What an examiner can record about a gun (and later correct)."""
 
     kind: FirearmType = FirearmType.unknown
@@ -128,7 +127,7 @@ class SerialSearchResult(BaseModel):
 
 class FirearmEventCreate(Input):
     status: FirearmStatus
-    at: datetime | None = Field(default=None, description="when it happened; now if not given")
+    at: JsonDatetime | None = Field(default=None, description="when it happened; now if not given")
     location: str = Field(default="", max_length=300)
     notes: str = Field(default="", max_length=10000)
 

@@ -6,30 +6,29 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from service.api.types import JsonDate, OptionalBodyId
 from service.models import PartyKind, PartyRole
 from service.schemas.base import Input, Public
-
-DB_ID = dict(ge=1, le=2**63 - 1)
 
 
 class PersonCreate(Input):
     kind: PartyKind = PartyKind.person
     name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: JsonDate | None = None
     nationality: str = Field(default="", max_length=80)
     identifiers: str = Field(default="", max_length=2000, description="document numbers, licence numbers")
     address: str = Field(default="", max_length=2000)
     notes: str = Field(default="", max_length=10000)
-    retain_until: date | None = Field(default=None, description="default: today plus the retention period")
+    retain_until: JsonDate | None = Field(default=None, description="default: today plus the retention period")
     role: PartyRole = Field(description="the role in this case")
-    firearm_id: int | None = Field(default=None, **DB_ID, description="also link to this firearm in the same role")
+    firearm_id: OptionalBodyId = Field(default=None, description="also link to this firearm in the same role")
 
 
 class PersonLinkCreate(Input):
     role: PartyRole
-    case_id: int | None = Field(default=None, **DB_ID)
-    event_id: int | None = Field(default=None, **DB_ID)
-    firearm_id: int | None = Field(default=None, **DB_ID)
+    case_id: OptionalBodyId = None
+    event_id: OptionalBodyId = None
+    firearm_id: OptionalBodyId = None
 
     @model_validator(mode="after")
     def _something(self) -> "PersonLinkCreate":
@@ -67,8 +66,8 @@ class PersonWithLinks(PersonPublic):
     links: list[PersonLinkPublic] = []
 
 
-class RetentionRun(BaseModel):
-    as_of: date | None = Field(default=None, description="today if not given; never a later day")
+class RetentionRun(Input):
+    as_of: JsonDate | None = Field(default=None, description="today if not given; never a later day")
 
 
 class RetentionResult(BaseModel):

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.api.types import JsonDate
+from service.api.types import JsonDate, OptionalBodyId
 from service.models import DisclosureStatus, FirearmType, TraceStatus, TraceTarget
 from service.schemas.base import Input, Patch, Public
 from service.schemas.cases import CaseRef
@@ -19,9 +19,9 @@ from service.schemas.firearms import FirearmPublic
 class TraceCreate(Input):
     target: TraceTarget
     addressee: str = Field(default="", max_length=200, description="the registry, maker or importer asked")
-    partner_jurisdiction_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    partner_jurisdiction_id: OptionalBodyId = None
     question: str = Field(default="", max_length=10000)
-    deadline: date | None = None
+    deadline: JsonDate | None = None
 
     @model_validator(mode="after")
     def _partner(self) -> "TraceCreate":

@@ -21,9 +21,13 @@ def _rows() -> list[dict]:
 
 
 ROWS = _rows()
+# Without ../shared/data there are no rows: one placeholder case still asks for the
+# ``shared_data`` fixture, which skips (fails under CI), instead of pytest's empty
+# parameter set, which would skip silently even under CI.
+PARAMS = ROWS or [pytest.param(None, id="ground_truth.csv-missing")]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
+@pytest.mark.parametrize("row", PARAMS, ids=[r["file"] for r in ROWS] or None)
 def test_reference_scan_matches_ground_truth(row: dict, shared_data: Path) -> None:
     scan = read_scan(shared_data / row["file"])
     meta = scan.meta

@@ -158,7 +158,9 @@ def test_photos_keep_their_sha256(service):
                         files={"file": ("left.png", data)}, data={"caption": "left side"}), 201)
     assert p["sha256"] == hashlib.sha256(data).hexdigest() and p["caption"] == "left side"
     assert svc.post(f"/api/firearms/{gun['id']}/photos", "examiner.north", files={"file": ("again.png", data)}).status_code == 409
-    assert svc.post(f"/api/firearms/{gun['id']}/photos", "examiner.north", files={"file": ("e.png", b"")}).status_code == 400
+    # An empty file is a schema-valid request refused for its content: 422 with the reason.
+    empty = svc.post(f"/api/firearms/{gun['id']}/photos", "examiner.north", files={"file": ("e.png", b"")})
+    assert (empty.status_code, empty.json()) == (422, {"detail": "the uploaded file is empty"})
     assert [x["id"] for x in svc.ok(svc.get(f"/api/firearms/{gun['id']}/photos", "investigator.north"))] == [p["id"]]
 
 

@@ -112,8 +112,11 @@ def test_a_partner_sees_hit_or_no_hit_with_opaque_references(service, sample_sca
     for c in result["candidates"]:
         assert set(c) == {"rank", "hit", "opaque_reference"} and c["opaque_reference"].startswith("REF-")
     north_ref = svc.ok(svc.get(f"/api/cases/{w['north_case']}", "investigator.north"))["opaque_reference"]
-    refs = {c["opaque_reference"] for c in result["candidates"]}
-    assert result["hit"] is bool(refs) and refs <= {north_ref, w["south_ref"]}
+    # Fadul F was fired by slide 1, like NORTH's 1-1 and SOUTH's 1-2: both are hits, ranked
+    # first, and they are all the partner learns (2-1, another slide, is no hit).
+    assert result["status"] == "done" and result["hit"] is True
+    assert [c["rank"] for c in result["candidates"]] == [1, 2]
+    assert {c["opaque_reference"] for c in result["candidates"]} == {north_ref, w["south_ref"]}
 
 
 def test_lead_state_machine(service, sample_scans):

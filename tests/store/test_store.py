@@ -141,6 +141,83 @@ def test_readers_work_while_a_writer_appends(tmp_path):
         proc.wait()
 
 
+def _lines(proc: subprocess.Popen, kind: str, out: str) -> list[str]:
+    return [sha for line in out.splitlines() if line.startswith(kind) for sha in line.split()[1:]]
+
+
+def test_two_writers_at_once_store_each_signature_once(tmp_path):
+    """Three writer processes append at once: two of them the same signatures, one others.
+    Nothing any of them committed is lost, nothing is stored twice, the store checks clean."""
+    path = tmp_path / "s"
+    new_store(path)
+    procs = [_spawn_writer(path, batch=8, start=0), _spawn_writer(path, batch=8, start=0),
+             _spawn_writer(path, batch=8, start=1_000_000)]
+    outputs = []
+    try:
+        first = [p.stdout.readline() for p in procs]  # each has been through the lock at least once
+        assert all(line.startswith(("committed", "duplicate")) for line in first), first
+        time.sleep(0.5)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGKILL)
+        for p, line in zip(procs, first):
+            outputs.append(line + p.communicate()[0])
+    committed = [_lines(p, "committed", out) for p, out in zip(procs, outputs)]
+    duplicates = [sha for p, out in zip(procs, outputs) for sha in _lines(p, "duplicate", out)]
+    store = SignatureStore.open(path)
+    cat = store.catalog()
+    reported = [sha for shas in committed for sha in shas]
+    assert len(reported) == len(set(reported)), "two writers both reported adding the same signature"
+    assert not [sha for sha in reported if sha not in cat], "a committed signature was lost"
+    # The twin writers met: one found the other's batch already stored and added none of it.
+    assert duplicates and set(duplicates) <= set(cat)
+    # A kill between a commit and its report leaves at most one unreported batch per writer.
+    assert len(set(cat) - set(reported)) <= 8 * len(procs)
+    assert len(store) == len(cat) == sum(s["n"] for s in store.segments)
+    assert store.check_integrity() == []  # includes "stored twice"
+    # The next writer clears what the killed ones left half-written, and appends.
+    assert store.add([synth(99)]).added
+    assert not any(p.name.endswith(".tmp") for p in path.iterdir())
+    assert SignatureStore.open(path).check_integrity() == []
+
+
+@pytest.mark.parametrize("point", ["logged", "listed", "overwriting"])
+def test_a_tombstone_killed_midway_leaves_the_exhibit_unsearchable_and_finishes(tmp_path, point):
+    from ballistics_core.search import load_shard, screen
+
+    path = tmp_path / "s"
+    store = new_store(path)
+    victim, *others = [synth(seed) for seed in (11, 12, 13)]
+    store.add([victim, *others])
+    loc = store.catalog()[victim.source_sha256]
+    r = subprocess.run([sys.executable, "-m", "tests.store.tombstone_proc", str(path), victim.source_sha256, point],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == -signal.SIGKILL and "finished" not in r.stdout, (r.returncode, r.stderr[-500:])
+
+    after = SignatureStore.open(path)
+    # The log line is the point of no return: the exhibit is gone from every read path.
+    assert victim.source_sha256 not in after and len(after) == 2
+    assert after.tombstones()[victim.source_sha256]["reason"] == "court order (crash test)"
+    with pytest.raises(StoreError):
+        after.load_signature(victim.source_sha256)
+    index = load_shard(after, 0)
+    assert all(sha != victim.source_sha256 for _, sha in screen(index, victim.descriptor, 10))
+    for sig in others:
+        assert after.load_signature(sig.source_sha256).descriptor.shape == (descriptor_dimension(),)
+    # What is left undone is named by the check, and nothing else is wrong.
+    problems = after.check_integrity()
+    assert len(problems) == 1 and "tombstoned but its data is not destroyed" in problems[0], problems
+    assert loc.file in problems[0] and f"row {loc.row}" in problems[0]
+    # Tombstoning again finishes the job (one log entry, not two) and the store checks clean.
+    after.tombstone(victim.source_sha256, reason="court order (crash test)")
+    assert (path / "tombstones.jsonl").read_text().count(victim.source_sha256) == 1
+    done = SignatureStore.open(path)
+    assert done.check_integrity() == []
+    row = seg.read_row(path / loc.file, loc.row)
+    assert not np.any(row["descriptor"]) and not np.any(row["surface"])
+    assert done.add([victim]).tombstoned
+
+
 def test_tombstone_destroys_and_logs(tmp_path, shared_data):
     from ballistics_core.search import load_shard, screen
 

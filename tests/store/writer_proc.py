@@ -1,7 +1,8 @@
 """A writer process for crash and concurrency tests: appends batches until killed.
 
 Usage: python -m tests.store.writer_proc STORE BATCH_SIZE START
-Prints "committed <sha> <sha> ..." after each committed batch.
+Prints "committed <sha> <sha> ..." after each committed batch (the signatures it added)
+and "duplicate <sha> ..." for those another writer had already stored.
 """
 
 import dataclasses
@@ -23,8 +24,10 @@ def main() -> None:
             sha = hashlib.sha256(f"crash-test-{i}".encode()).hexdigest()
             batch.append(dataclasses.replace(templates[i % 4], source_sha256=sha, meta={"source": f"w{i}"}))
             i += 1
-        store.add(batch, batch_size=batch_size)
-        print("committed", " ".join(s.source_sha256 for s in batch), flush=True)
+        report = store.add(batch, batch_size=batch_size)
+        print("committed", " ".join(report.added), flush=True)
+        if report.duplicates:
+            print("duplicate", " ".join(sha for _, sha in report.duplicates), flush=True)
 
 
 if __name__ == "__main__":

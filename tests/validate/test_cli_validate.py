@@ -17,6 +17,7 @@ from ballistics_core import ALGORITHM_VERSION
 from ballistics_core.cli.app import app
 from ballistics_core.engine import EngineParams
 from ballistics_core.validate.metrics import performance
+from tests.conftest import missing
 
 SCANS = ("Fadul 1-1", "Fadul 1-2", "Fadul 2-1")  # 3 pairs: one same-firearm, two different
 TRUTH_HEADER = "file,dataset,scan_id,firearm,state\n"
@@ -42,9 +43,9 @@ def _perf_from_pairs_csv(path: Path, dataset: str | None = None):
 
 @pytest.fixture(scope="module")
 def fadul_run(tmp_path_factory, sample_data: Path):
-    missing = [s for s in SCANS if not (sample_data / f"{s}.x3p").is_file()]
-    if missing:
-        pytest.skip(f"sample scans {missing} not in {sample_data}")
+    absent = [s for s in SCANS if not (sample_data / f"{s}.x3p").is_file()]
+    if absent:
+        missing(f"sample scans {absent} not in {sample_data}")
     root = tmp_path_factory.mktemp("validate")
     folder = root / "scans"
     (folder / "fadul").mkdir(parents=True)

@@ -68,7 +68,9 @@ def search_serial(
     return out
 
 
-@router.get("/firearms/{firearm_id}", response_model=FirearmPublic)
+# ":int": /firearms/search (a fixed path beside this one) never reaches this route, so a method
+# it lacks there is a 405, not a 422 for failing to parse "search" as an identifier.
+@router.get("/firearms/{firearm_id:int}", response_model=FirearmPublic)
 def read_firearm(firearm_id: DbId, session: SessionDep, user: CaseReader) -> Firearm:
     firearm = crud.own_firearm(session, user, firearm_id)
     audit.record(session, user, "read", "firearm", firearm.id)
@@ -76,7 +78,7 @@ def read_firearm(firearm_id: DbId, session: SessionDep, user: CaseReader) -> Fir
     return firearm
 
 
-@router.patch("/firearms/{firearm_id}", response_model=FirearmPublic)
+@router.patch("/firearms/{firearm_id:int}", response_model=FirearmPublic)
 def correct_firearm(firearm_id: DbId, body: FirearmUpdate, session: SessionDep, user: CaseWriter) -> Firearm:
     """Correct a record; the values replaced are kept (see ``/revisions``) with the reason."""
     firearm = crud.own_firearm(session, user, firearm_id)
@@ -216,7 +218,7 @@ def upload_photo(
     firearm = crud.own_firearm(session, user, firearm_id)
     data = file.file.read(settings.max_upload_bytes + 1)
     if not data:
-        raise HTTPException(400, detail="the uploaded file is empty")
+        raise HTTPException(422, detail="the uploaded file is empty")
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
     sha = hashlib.sha256(data).hexdigest()

@@ -8,6 +8,7 @@ import io
 from typing import Literal
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from service import audit
 from service.api.types import errors
@@ -16,6 +17,29 @@ from service.intel import firearms as products
 
 # Every route of this family may refuse with these (a reason in "detail").
 router = APIRouter(prefix="/intel", tags=["intelligence"], responses=errors(400, 403, 404, 409, 422, 423))
+
+
+class TypeCountRow(BaseModel):
+    year: int
+    jurisdiction: str
+    kind: str
+    converted: bool
+    origin: str
+    count: int
+
+
+class RouteRow(BaseModel):
+    origin: str
+    origin_basis: str
+    recovered_in: str
+    cross_border: bool
+    count: int
+
+
+# The table downloads as CSV with ?format=csv (the JSON rows' columns, a header line first);
+# the routes also as a PNG flow chart with ?format=png.
+CSV = {"text/csv": {"schema": {"type": "string"}}}
+PNG = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
 
 
 def _csv(rows: list[dict]) -> Response:
@@ -27,7 +51,8 @@ def _csv(rows: list[dict]) -> Response:
     return Response(buf.getvalue(), media_type="text/csv")
 
 
-@router.get("/firearms-by-type")
+@router.get("/firearms-by-type", response_model=list[TypeCountRow],
+            responses={200: {"description": "rows as JSON, or CSV with format=csv", "content": CSV}})
 def firearms_by_type(session: SessionDep, user: CaseReader, format: Literal["json", "csv"] = "json"):
     """Counts of recovered guns per year, jurisdiction, type, conversion and country of manufacture."""
     rows = products.as_rows(products.by_type(session))
@@ -36,7 +61,9 @@ def firearms_by_type(session: SessionDep, user: CaseReader, format: Literal["jso
     return _csv(rows) if format == "csv" else rows
 
 
-@router.get("/trafficking-routes")
+@router.get("/trafficking-routes", response_model=list[RouteRow],
+            responses={200: {"description": "rows as JSON, CSV with format=csv, a flow chart with format=png",
+                             "content": {**CSV, **PNG}}})
 def trafficking_routes(session: SessionDep, user: CaseReader, format: Literal["json", "csv", "png"] = "json"):
     """Origin (last legal owner's country, else country of manufacture) to jurisdiction of recovery."""
     items = products.routes(session)

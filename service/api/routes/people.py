@@ -72,7 +72,9 @@ def firearm_people(firearm_id: DbId, session: SessionDep, user: PeopleReader) ->
     return out
 
 
-@router.get("/people/{person_id}", response_model=PersonWithLinks)
+# ":int": /people/retention-run (a fixed path beside this one) never reaches this route, so a method
+# it lacks there is a 405, not a 422 for failing to parse "retention-run" as an identifier.
+@router.get("/people/{person_id:int}", response_model=PersonWithLinks)
 def read_person(person_id: DbId, session: SessionDep, user: PeopleReader) -> PersonWithLinks:
     person = crud.own_person(session, user, person_id)
     out = _with_links(session, person)

@@ -98,7 +98,9 @@ def overdue_traces(session: SessionDep, user: CaseReader) -> list[TracePublic]:
     return [_public(t, today) for t in items]
 
 
-@router.patch("/traces/{trace_id}", response_model=TracePublic)
+# ":int": /traces/overdue (a fixed path beside this one) never reaches this route, so a method
+# it lacks there is a 405, not a 422 for failing to parse "overdue" as an identifier.
+@router.patch("/traces/{trace_id:int}", response_model=TracePublic)
 def update_trace(trace_id: DbId, body: TraceUpdate, session: SessionDep, user: CaseWriter) -> TracePublic:
     """Record the answer (or a new status or deadline); the audit trail keeps what it was."""
     t = _own_trace(session, user, trace_id)
@@ -127,7 +129,7 @@ def attach_document(
     t = _own_trace(session, user, trace_id)
     data = file.file.read(settings.max_upload_bytes + 1)
     if not data:
-        raise HTTPException(400, detail="the uploaded file is empty")
+        raise HTTPException(422, detail="the uploaded file is empty")
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
     sha = hashlib.sha256(data).hexdigest()

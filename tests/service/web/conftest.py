@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.conftest import missing
 from tests.service.conftest import SAMPLE, LiveServer, Service, make_settings
 
 
@@ -35,9 +36,9 @@ class ReviewWorld:
 @pytest.fixture(scope="session")
 def review_world(tmp_path_factory):
     scans = {name: SAMPLE / f"{name}.x3p" for name in ("Fadul 1-1", "Fadul 1-2", "Fadul 2-1", "Fadul 3-1")}
-    missing = [p.name for p in scans.values() if not p.is_file()]
-    if missing:
-        pytest.skip(f"sample scans missing: {missing}")
+    absent = [p.name for p in scans.values() if not p.is_file()]
+    if absent:
+        missing(f"sample scans missing: {absent}")
     root = tmp_path_factory.mktemp("review")
     settings = make_settings(f"sqlite:///{root / 'ballistics.db'}", root)
     live = LiveServer(settings)
@@ -114,7 +115,7 @@ def hit_world(tmp_path_factory):
     names = ("Fadul 1-1", "Fadul 1-2", "Fadul 2-1", "Fadul 2-2", "Fadul 3-1")
     scans = {name: SAMPLE / f"{name}.x3p" for name in names}
     if not all(p.is_file() for p in scans.values()):
-        pytest.skip("sample scans missing")
+        missing("sample scans missing")
     root = tmp_path_factory.mktemp("hits")
     live = LiveServer(make_settings(f"sqlite:///{root / 'ballistics.db'}", root))
     with live:
