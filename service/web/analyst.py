@@ -285,6 +285,8 @@ def timeline_page(request: Request, session: SessionDep, settings: SettingsDep, 
         subject = _("Life of series %(key)s") % {"key": params.series_key}
     elif params.firearm is not None:
         subject = _("Life of firearm %(name)s") % {"name": params.firearm}
+    elif params.firearm_id is not None:
+        subject = _("Life of firearm %(name)s") % {"name": tl.subject.removeprefix("firearm ")}
     else:
         subject = tl.subject
     ctx.update(subject=subject, timeline=tl, figure=_timeline_svg(tl.rows, colours), event_map=_event_map(tl.rows, colours),

@@ -28,9 +28,15 @@ OTHER_GUN = "CZ 75 No. B-77"
 SERIAL = "ZM70-123456"
 
 
+RS_SERIAL = "M57-771203"
+REGISTER_HEADER = "make,model,calibre,serial,country,date_reported\n"
+
+
 class IntelWorld:
-    def __init__(self, svc: Service, live: LiveServer, cases: dict[str, int], firearm_id: int):
+    def __init__(self, svc: Service, live: LiveServer, cases: dict[str, int], firearm_id: int, rs_firearm_id: int,
+                 traces: dict[str, int]):
         self.svc, self.live, self.cases, self.firearm_id = svc, live, cases, firearm_id
+        self.rs_firearm_id, self.traces = rs_firearm_id, traces
 
     @property
     def url(self) -> str:
@@ -55,9 +61,10 @@ def intel_world(tmp_path_factory):
     with live:
         client = httpx.Client(base_url=live.url, timeout=60)
         svc = Service(client=client, settings=live.settings, live_app=live.app)
-        svc.world()
+        ids = svc.world()
         rs = svc.ok(svc.post("/api/jurisdictions", "admin.north", json={"code": "RS", "name": "Serbia"}))["id"]
         svc.add_user("lab_submitter", "RS", rs)
+        svc.add_user("analyst", "RS", rs)
         shooting = lambda day, lat, lon, place: dict(kind="shooting", date_from=day, location=place,  # noqa: E731
                                                      latitude=lat, longitude=lon, location_precision="street")
         test_fire = dict(kind="test_fire", firearm=GUN)
@@ -83,7 +90,21 @@ def intel_world(tmp_path_factory):
         gun = svc.ok(svc.post(f"/api/cases/{cases['S-10']}/firearms", "lab_submitter.south",
                               json={"kind": "pistol", "make": "Zastava", "model": "M70", "calibre": "7.65 mm",
                                     "serial_number": SERIAL, "country_of_manufacture": "RS"}))
-        yield IntelWorld(svc, live, cases, gun["id"])
+        # Outside every series: RS's seized M57, for the partner's requests and answers over HTTP
+        # (SOUTH's pistol is the browser's). Each gun is on a lost-and-stolen register and has
+        # a trace request addressed to PARTNER.
+        rs_gun = svc.ok(svc.post(f"/api/cases/{cases['R-1']}/firearms", "lab_submitter.rs",
+                                 json={"kind": "pistol", "make": "Zastava", "model": "M57", "calibre": "7.62x25 mm",
+                                       "serial_number": RS_SERIAL, "country_of_manufacture": "RS"}))
+        traces = {}
+        for who, firearm_id in (("lab_submitter.south", gun["id"]), ("lab_submitter.rs", rs_gun["id"])):
+            traces[who.split(".")[1]] = svc.ok(svc.post(f"/api/firearms/{firearm_id}/traces", who, json={
+                "target": "partner_jurisdiction", "partner_jurisdiction_id": ids["PARTNER"],
+                "question": "licence or transfer on record?", "deadline": "2999-01-01"}))["id"]
+        svc.ok(svc.client.post("/api/registers/interpol-demo/imports", headers=svc.as_("analyst.south"), files={
+            "file": ("stolen.csv", (REGISTER_HEADER + f"Zastava,M70,7.65,{SERIAL},BA,2022-04-01\n"
+                                    f"Zastava,M57,7.62,{RS_SERIAL},RS,2021-09-30\n").encode())}))
+        yield IntelWorld(svc, live, cases, gun["id"], rs_gun["id"], traces)
         client.close()
 
 
@@ -235,6 +256,95 @@ def test_a_partner_queries_a_serial_and_sees_hit_or_no_hit_only(intel_world):
     assert c.post("/review/partner/serial", data={"serial": SERIAL}, csrf=False).status_code == 403
 
 
+def test_a_gun_record_is_asked_for_decided_traced_and_its_alert_acknowledged_on_the_pages(intel_world):
+    """A partner asks RS for the record behind a serial hit and answers RS's trace request;
+    RS approves on its disclosures page and acknowledges the stolen alert on its case page.
+    Each step is the API's function: the API sees the result, and refuses what it refuses."""
+    svc, w = intel_world.svc, intel_world
+    p = page_client(w, "partner.partner")
+    r = p.post("/review/partner/serial", data={"serial": RS_SERIAL, "mode": "exact"})
+    ref = svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}", "lab_submitter.rs"))["opaque_reference"]
+    assert f'data-testid="firearm-disclosure-form-{ref}"' in r.text and "Zastava" not in r.text
+    form = dict(serial=RS_SERIAL, mode="exact", opaque_reference=ref, justification="")
+    assert p.post("/review/partner/firearm-disclosures", data=form).status_code == 422  # no justification
+    bad = p.post("/review/partner/firearm-disclosures", data=dict(form, serial="M57-000000", justification="x"))
+    assert bad.status_code == 404 and 'data-testid="disclosure-error"' in bad.text and "Traceback" not in bad.text
+    assert p.post("/review/partner/firearm-disclosures", data=dict(form, justification="x"), csrf=False).status_code == 403
+    r = p.post("/review/partner/firearm-disclosures", data=dict(form, justification="seized at our border"))
+    assert r.status_code == 303 and "fd_requested=" in r.headers["location"]
+    page = p.get(r.headers["location"]).text
+    (fd,) = [d for d in svc.ok(svc.get("/api/firearm-disclosures", "partner.partner")) if d["query"] == RS_SERIAL]
+    assert fd["status"] == "requested" and f'data-disclosure="{fd["id"]}" data-status="requested"' in page
+    again = p.post("/review/partner/firearm-disclosures", data=dict(form, justification="again"))
+    assert again.status_code == 409 and "already requested" in again.text
+
+    # RS decides on its page; another jurisdiction's analyst, and the partner, are refused as by the API.
+    a = page_client(w, "analyst.rs")
+    page = a.get("/review/disclosures").text
+    assert f'data-testid="decide-firearm-{fd["id"]}"' in page and "seized at our border" in page
+    assert page_client(w, "analyst.south").post(f"/review/firearm-disclosures/{fd['id']}/decision",
+                                                 data={"decision": "approve"}).status_code == 404
+    r = p.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve"})
+    assert r.status_code == 403 and "disclosures:approve" in r.text
+    assert a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve"},
+                  csrf=False).status_code == 403
+    r = a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve", "reason": "joint case"})
+    assert r.status_code == 303
+    assert svc.ok(svc.get("/api/firearm-disclosures", "analyst.rs"))[-1]["status"] == "approved"
+    late = a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "refuse"})
+    assert late.status_code == 409 and "already approved" in late.text
+    # The partner now sees the record, in its list and in its queries.
+    assert f'data-testid="disclosed-record-{fd["id"]}"' in p.get("/review/partner").text
+    r = p.post("/review/partner/serial", data={"serial": RS_SERIAL, "mode": "exact"})
+    assert 'data-testid="disclosed-record"' in r.text and "7.62x25 mm" in r.text
+
+    # The trace request RS addressed to PARTNER, answered on the partner's page.
+    trace = w.traces["rs"]
+    page = p.get("/review/incoming-traces").text
+    assert f'data-testid="answer-form-{trace}"' in page and RS_SERIAL in page and "R-1" not in page
+    assert p.post(f"/review/incoming-traces/{trace}/answer", data={"status": "no_record", "answer": ""}).status_code == 422
+    r = p.post(f"/review/incoming-traces/{trace}/answer",
+               data={"status": "no_record", "answer": "not in our weapons register"})
+    assert r.status_code == 303
+    r = p.post(f"/review/incoming-traces/{trace}/documents",
+               files={"file": ("extract.txt", b"register extract")}, data={"csrf_token": p.csrf()})
+    assert r.status_code == 303, r.text
+    page = p.get("/review/incoming-traces").text
+    assert f'data-trace="{trace}" data-status="no_record"' in page and "extract.txt" in page
+    again = p.post(f"/review/incoming-traces/{trace}/answer", data={"status": "answered", "answer": "x"})
+    assert again.status_code == 409 and 'data-testid="form-error"' in again.text
+    t = svc.ok(svc.get(f"/api/firearms/{w.rs_firearm_id}/traces", "lab_submitter.rs"))[0]
+    assert (t["status"], t["answer"], t["answered_by_jurisdiction"]) == ("no_record", "not in our weapons register",
+                                                                         "PARTNER")
+    assert page_client(w, "lab_submitter.south").get("/review/incoming-traces").status_code == 403
+
+    # RS's lost-and-stolen alert, acknowledged on the case page with a note; it stays listed.
+    s = page_client(w, "lab_submitter.rs")
+    page = s.get(f"/review/cases/{w.cases['R-1']}").text
+    (alert,) = svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}/alerts", "lab_submitter.rs"))
+    assert f'data-testid="ack-form-{alert["id"]}"' in page and "interpol-demo" in page
+    assert page_client(w, "lab_submitter.south").post(f"/review/alerts/{alert['id']}/acknowledge",
+                                                       data={"note": "x"}).status_code == 404
+    r = s.post(f"/review/alerts/{alert['id']}/acknowledge", data={"note": "owner informed"})
+    assert r.status_code == 303 and f"#alert-{alert['id']}" in r.headers["location"]
+    page = s.get(r.headers["location"].split("#")[0]).text
+    assert f'data-alert="{alert["id"]}" data-acknowledged="1"' in page and "owner informed" in page
+    again = s.post(f"/review/alerts/{alert['id']}/acknowledge", data={"note": "again"})
+    assert again.status_code == 409 and "already acknowledged" in again.text
+    assert svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}/alerts", "lab_submitter.rs"))[0]["acknowledgement_note"] == \
+        "owner informed"
+
+    # The life of that gun, as RS sees it: its own history with what happened, each kind translated.
+    r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}", cookies={"bfp_lang": "sq"})
+    rows = dict(re.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', r.text, re.S))
+    assert {"firearm_recovered", "trace_sent", "trace_no_record", "stolen_reported", "stolen_alert",
+            "stolen_alert_acknowledged"} <= set(rows), sorted(rows)
+    assert "no record held by PARTNER" in rows["trace_no_record"] and "Zastava M57" in rows["trace_sent"]
+    from service.web.i18n import translations
+
+    assert translations("sq").gettext("trace request: no record held") in rows["trace_no_record"]
+
+
 # --- in the real browser -----------------------------------------------------------------
 
 from service.web.i18n import LANGUAGES, translations  # noqa: E402
@@ -282,7 +392,7 @@ def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_worl
         node.focus()
         details = page.locator('[data-testid="node-details"]')
         assert "N-10" in details.inner_text() and "NORTH" in details.inner_text()
-        assert page.locator('#link-chart [data-kind="firearm"]').count() == 2
+        assert page.locator('#link-chart [data-kind="firearm"]').count() == 3  # two test-fired guns, SOUTH's record
         shot(page, tmp_path, "analyst_link_chart_en")
         # Clicking the node opens the case.
         with page.expect_navigation():
