@@ -12,6 +12,7 @@ the same world, in one Chromium for the module.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from service.intel.geo import LABEL_POINTS, country_of, region
+from service.web.i18n import LANGUAGES, TRANSLATED, translations
 from tests.service.conftest import LiveServer, Service, make_settings
 from tests.service.web.conftest import page_client
 
@@ -335,19 +337,26 @@ def test_a_gun_record_is_asked_for_decided_traced_and_its_alert_acknowledged_on_
         "owner informed"
 
     # The life of that gun, as RS sees it: its own history with what happened, each kind translated.
-    r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}", cookies={"bfp_lang": "sq"})
+    r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}")
     rows = dict(re.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', r.text, re.S))
     assert {"firearm_recovered", "trace_sent", "trace_no_record", "stolen_reported", "stolen_alert",
             "stolen_alert_acknowledged"} <= set(rows), sorted(rows)
     assert "no record held by PARTNER" in rows["trace_no_record"] and "Zastava M57" in rows["trace_sent"]
-    from service.web.i18n import translations
-
-    assert translations("sq").gettext("trace request: no record held") in rows["trace_no_record"]
+    for code in TRANSLATED:
+        r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}",
+                  headers={"Accept-Language": LANGUAGES[code].tag})
+        rows = dict(re.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', r.text, re.S))
+        _ = translations(code).gettext
+        for kind, words in (("trace_no_record", "trace request: no record held"),
+                            ("stolen_alert_acknowledged", "lost-and-stolen alert acknowledged")):
+            assert _(words) != words and html.escape(_(words)) in rows[kind], (code, kind)
+    # The case page with its firearm and acknowledged alert, in another language.
+    page = s.get(f"/review/cases/{w.cases['R-1']}", headers={"Accept-Language": "mk"}).text
+    assert translations("mk").gettext("Lost-and-stolen alerts") in page
 
 
 # --- in the real browser -----------------------------------------------------------------
 
-from service.web.i18n import LANGUAGES, translations  # noqa: E402
 from tests.service.web.test_roles_browser import (  # noqa: E402,F401  (browser: the module's one Chromium)
     _context, browser, check_accessibility, set_language_cookie, shot, sign_in_with_the_keyboard,
 )
@@ -421,11 +430,15 @@ def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_worl
 
 @pytest.mark.slow
 def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, tmp_path):
-    url = intel_world.url
+    """A partner's serial hit, the gun record asked for and a trace request answered, with
+    the keyboard; then SOUTH approves on its disclosures page and acknowledges the stolen
+    alert on its case page. Every page in every language, checked by axe-core."""
+    svc, url = intel_world.svc, intel_world.url
+    trace = intel_world.traces["south"]
     ctx, page = _context(browser)
     try:
         page.goto(f"{url}/review/home")
-        sign_in_with_the_keyboard(page, url, "partner.partner", intel_world.svc.passwords["partner.partner"])
+        sign_in_with_the_keyboard(page, url, "partner.partner", svc.passwords["partner.partner"])
         assert page.url == f"{url}/review/partner"
         # Keyboard only: the serial as read off the gun (look-alike O for 0), Enter submits.
         page.focus("#serial")
@@ -437,16 +450,80 @@ def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, 
         assert "Zastava" not in result.inner_text()
         check_accessibility(page, "partner serial hit")
         shot(page, tmp_path, "partner_serial_hit_en")
+        # Ask SOUTH for the gun record behind the hit: type the reason, Tab to the button, Enter.
+        page.focus('[data-testid^="firearm-disclosure-form-"] textarea')
+        page.keyboard.type("Same serial on a pistol seized at our border crossing")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "requested" in page.inner_text('[data-testid="flash"]')
+        (fd,) = [d for d in svc.ok(svc.get("/api/firearm-disclosures", "partner.partner")) if d["query"] == "ZM7O 123456"]
+        assert page.locator(f'#firearm-disclosure-{fd["id"]}').get_attribute("data-status") == "requested"
         page.fill("#serial", "ZM70-99*")
         page.select_option("#serial-mode", "wildcard")
         with page.expect_navigation():
             page.click('[data-testid="serial-form"] button[type="submit"]')
         assert page.locator('[data-testid="serial-result"]').get_attribute("data-hit") == "0"
+        # The trace request SOUTH addressed to PARTNER: answered with the keyboard.
+        with page.expect_navigation():
+            page.click('[data-testid="open-traces"] a')
+        check_accessibility(page, "incoming traces")
+        page.focus(f"#answer-text-{trace}")
+        page.keyboard.type("Imported 2019 by a licensed dealer; transfer record attached")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator(f"#trace-{trace}").get_attribute("data-status") == "answered"
+        shot(page, tmp_path, "partner_incoming_traces_en")
         for code, lang in LANGUAGES.items():
             set_language_cookie(ctx, url, code)
-            page.goto(f"{url}/review/partner")
+            for path in ("/review/partner", "/review/incoming-traces"):
+                page.goto(url + path)
+                assert page.get_attribute("html", "lang") == lang.tag
+                assert translations(code).gettext("Trace requests to answer") in page.inner_text("main")
+                check_accessibility(page, f"{path} {code}")
+    finally:
+        ctx.close()
+
+    # SOUTH: the request on its disclosures page (a new page: every language), the gun's life
+    # and the alert on its case page (changed pages: their other languages are checked over HTTP).
+    case_id = intel_world.cases["S-10"]
+    (alert,) = svc.ok(svc.get(f"/api/cases/{case_id}/alerts", "analyst.south"))
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/disclosures")
+        sign_in_with_the_keyboard(page, url, "analyst.south", svc.passwords["analyst.south"])
+        assert page.url == f"{url}/review/disclosures"
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            page.goto(f"{url}/review/disclosures")
             assert page.get_attribute("html", "lang") == lang.tag
-            assert translations(code).gettext("Query a serial number") == page.inner_text("#serial-title")
-            check_accessibility(page, f"partner {code}")
+            assert page.inner_text("h1") == translations(code).gettext("Disclosures")
+            check_accessibility(page, f"disclosures {code}")
+        set_language_cookie(ctx, url, "en")
+        page.goto(f"{url}/review/intel/timeline?firearm_id={intel_world.firearm_id}")
+        answered = page.locator('[data-testid="timeline-events"] tr[data-kind="trace_answered"]')
+        assert "answered by PARTNER" in answered.inner_text()
+        check_accessibility(page, "timeline of a gun's own history")
+        page.goto(f"{url}/review/disclosures")
+        assert "Same serial on a pistol" in page.inner_text(f"#firearm-disclosure-{fd['id']}")
+        shot(page, tmp_path, "owner_disclosures_en")
+        page.focus(f"#reason-firearm-{fd['id']}")
+        page.keyboard.type("Joint investigation agreed")
+        page.keyboard.press("Tab")  # to Approve
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator(f"#firearm-disclosure-{fd['id']}").get_attribute("data-status") == "approved"
+        assert svc.ok(svc.get("/api/firearm-disclosures", "partner.partner"))[-1]["firearm"]["make"] == "Zastava"
+        # The alert: a note, Enter acknowledges; it stays listed, as acknowledged.
+        page.goto(f"{url}/review/cases/{case_id}")
+        check_accessibility(page, "case with a lost-and-stolen alert")
+        page.focus(f"#ack-note-{alert['id']}")
+        page.keyboard.type("Owner informed; register entry confirmed")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        item = page.locator(f"#alert-{alert['id']}")
+        assert item.get_attribute("data-acknowledged") == "1" and "Owner informed" in item.inner_text()
+        shot(page, tmp_path, "owner_case_alert_en")
     finally:
         ctx.close()
