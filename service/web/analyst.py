@@ -252,7 +252,9 @@ def _event_map(rows, colours: dict[str, str]) -> dict[str, Any]:
             points.append(dict(n=i, x=inside[0][0], y=inside[0][1], fill=colours.get(r.jurisdiction, "#495057"),
                                row=r))
     return dict(width=proj.width, height=proj.height, outlines=outline_paths(proj), points=points,
-                path=" ".join(f"{p['x']},{p['y']}" for p in points), outside=len(rows) - len(points))
+                path=" ".join(f"{p['x']},{p['y']}" for p in points),
+                # a step of a gun's own history (traced, reported stolen...) is no placed event
+                outside=sum(1 for r in rows if not r.firearm) - len(points))
 
 
 @router.get("/intel/timeline", response_class=HTMLResponse)

@@ -5,7 +5,10 @@ Both read through the API's functions: the auditor sees the entries of their own
 jurisdiction's users as ``GET /api/audit`` gives them, and the verification is the
 API's walk of the whole chain; a partner gets ``GET /api/runs/{id}/result``, the serial
 search of ``GET /api/firearms/search`` (hit or no-hit, the holding jurisdiction and an
-opaque reference), its hits, and the disclosure request of ``POST /api/disclosures``.
+opaque reference), after a hit the request for the gun record of
+``POST /api/firearm-disclosures`` and the list of those asked for (with the record once
+approved), its hits, and the disclosure request of ``POST /api/disclosures``. The trace
+requests addressed to the partner are answered on their own page (``service.web.exchange``).
 """
 
 from __future__ import annotations
