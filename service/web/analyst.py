@@ -252,7 +252,9 @@ def _event_map(rows, colours: dict[str, str]) -> dict[str, Any]:
             points.append(dict(n=i, x=inside[0][0], y=inside[0][1], fill=colours.get(r.jurisdiction, "#495057"),
                                row=r))
     return dict(width=proj.width, height=proj.height, outlines=outline_paths(proj), points=points,
-                path=" ".join(f"{p['x']},{p['y']}" for p in points), outside=len(rows) - len(points))
+                path=" ".join(f"{p['x']},{p['y']}" for p in points),
+                # a step of a gun's own history (traced, reported stolen...) is no placed event
+                outside=sum(1 for r in rows if not r.firearm) - len(points))
 
 
 @router.get("/intel/timeline", response_class=HTMLResponse)
@@ -285,6 +287,8 @@ def timeline_page(request: Request, session: SessionDep, settings: SettingsDep, 
         subject = _("Life of series %(key)s") % {"key": params.series_key}
     elif params.firearm is not None:
         subject = _("Life of firearm %(name)s") % {"name": params.firearm}
+    elif params.firearm_id is not None:
+        subject = _("Life of firearm %(name)s") % {"name": tl.subject.removeprefix("firearm ")}
     else:
         subject = tl.subject
     ctx.update(subject=subject, timeline=tl, figure=_timeline_svg(tl.rows, colours), event_map=_event_map(tl.rows, colours),

@@ -21,9 +21,11 @@ from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import cases as cases_api
 from service.api.routes import events as events_api
 from service.api.routes import exhibits as exhibits_api
+from service.api.routes import firearms as firearms_api
 from service.api.routes import runs as runs_api
 from service.api.routes import scans as scans_api
-from service.models import CorrelationRun, EventKind, ExhibitKind, LocationPrecision
+from service.api.routes import tracing as tracing_api
+from service.models import CorrelationRun, EventKind, ExhibitKind, LocationPrecision, User
 from service.schemas import CaseCreate, EventCreate, ExhibitCreate
 from service.web.auth import PREFIX, Viewer, ViewerDep, need
 from service.web.pages import CsrfField, guard
@@ -107,8 +109,19 @@ def _case_context(request: Request, session, settings, viewer: Viewer, case_id: 
         for r in session.scalars(select(CorrelationRun).where(CorrelationRun.scan_id.in_(scan_ids))
                                  .order_by(CorrelationRun.id)):
             runs.setdefault(r.scan_id, []).append(r)
+    # The case's own jurisdiction sees its firearm records and the lost-and-stolen alerts
+    # raised to it, and acknowledges them (the API's reads: own cases only).
+    firearms, alerts, ackers = [], [], {}
+    if case.jurisdiction_id == viewer.user.jurisdiction_id:
+        firearms = firearms_api.list_case_firearms(case_id, session, viewer.user)
+        alerts = tracing_api.case_alerts(case_id, session, viewer.user)
+        for a in alerts:
+            if a.acknowledged_by_id is not None and a.acknowledged_by_id not in ackers:
+                ackers[a.acknowledged_by_id] = session.get(User, a.acknowledged_by_id).username
     session.commit()
-    return dict(case=case, events=events, exhibits=exhibits, scans=scans, runs=runs,
+    gun_names = {f.id: " ".join(x for x in (f.make, f.model) if x) or f.serial_number for f in firearms}
+    return dict(case=case, events=events, exhibits=exhibits, scans=scans, runs=runs, firearms=firearms,
+                gun_names=gun_names, alerts=alerts, ackers=ackers, acknowledged=0, can_trace_gun=viewer.may("hits:read"),
                 event_kinds=[k.value for k in EventKind], exhibit_kinds=[k.value for k in ExhibitKind],
                 precisions=[p.value for p in LocationPrecision], can_write=viewer.may("cases:write"),
                 can_upload=viewer.may("scans:upload"), form_error=None, form=None, values={})
@@ -116,11 +129,12 @@ def _case_context(request: Request, session, settings, viewer: Viewer, case_id: 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(case_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
-              created: int = 0) -> HTMLResponse:
+              created: int = 0, acknowledged: int = 0) -> HTMLResponse:
     try:
         ctx = _case_context(request, session, settings, viewer, case_id)
     except HTTPException as exc:
         return error_page(request, viewer, exc)
+    ctx["acknowledged"] = acknowledged
     return render(request, "case.html", viewer=viewer, created=created, **ctx)
 
 

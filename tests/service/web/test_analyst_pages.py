@@ -12,6 +12,7 @@ the same world, in one Chromium for the module.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from service.intel.geo import LABEL_POINTS, country_of, region
+from service.web.i18n import LANGUAGES, TRANSLATED, translations
 from tests.service.conftest import LiveServer, Service, make_settings
 from tests.service.web.conftest import page_client
 
@@ -28,9 +30,15 @@ OTHER_GUN = "CZ 75 No. B-77"
 SERIAL = "ZM70-123456"
 
 
+RS_SERIAL = "M57-771203"
+REGISTER_HEADER = "make,model,calibre,serial,country,date_reported\n"
+
+
 class IntelWorld:
-    def __init__(self, svc: Service, live: LiveServer, cases: dict[str, int], firearm_id: int):
+    def __init__(self, svc: Service, live: LiveServer, cases: dict[str, int], firearm_id: int, rs_firearm_id: int,
+                 traces: dict[str, int]):
         self.svc, self.live, self.cases, self.firearm_id = svc, live, cases, firearm_id
+        self.rs_firearm_id, self.traces = rs_firearm_id, traces
 
     @property
     def url(self) -> str:
@@ -55,9 +63,10 @@ def intel_world(tmp_path_factory):
     with live:
         client = httpx.Client(base_url=live.url, timeout=60)
         svc = Service(client=client, settings=live.settings, live_app=live.app)
-        svc.world()
+        ids = svc.world()
         rs = svc.ok(svc.post("/api/jurisdictions", "admin.north", json={"code": "RS", "name": "Serbia"}))["id"]
         svc.add_user("lab_submitter", "RS", rs)
+        svc.add_user("analyst", "RS", rs)
         shooting = lambda day, lat, lon, place: dict(kind="shooting", date_from=day, location=place,  # noqa: E731
                                                      latitude=lat, longitude=lon, location_precision="street")
         test_fire = dict(kind="test_fire", firearm=GUN)
@@ -83,7 +92,21 @@ def intel_world(tmp_path_factory):
         gun = svc.ok(svc.post(f"/api/cases/{cases['S-10']}/firearms", "lab_submitter.south",
                               json={"kind": "pistol", "make": "Zastava", "model": "M70", "calibre": "7.65 mm",
                                     "serial_number": SERIAL, "country_of_manufacture": "RS"}))
-        yield IntelWorld(svc, live, cases, gun["id"])
+        # Outside every series: RS's seized M57, for the partner's requests and answers over HTTP
+        # (SOUTH's pistol is the browser's). Each gun is on a lost-and-stolen register and has
+        # a trace request addressed to PARTNER.
+        rs_gun = svc.ok(svc.post(f"/api/cases/{cases['R-1']}/firearms", "lab_submitter.rs",
+                                 json={"kind": "pistol", "make": "Zastava", "model": "M57", "calibre": "7.62x25 mm",
+                                       "serial_number": RS_SERIAL, "country_of_manufacture": "RS"}))
+        traces = {}
+        for who, firearm_id in (("lab_submitter.south", gun["id"]), ("lab_submitter.rs", rs_gun["id"])):
+            traces[who.split(".")[1]] = svc.ok(svc.post(f"/api/firearms/{firearm_id}/traces", who, json={
+                "target": "partner_jurisdiction", "partner_jurisdiction_id": ids["PARTNER"],
+                "question": "licence or transfer on record?", "deadline": "2999-01-01"}))["id"]
+        svc.ok(svc.client.post("/api/registers/interpol-demo/imports", headers=svc.as_("analyst.south"), files={
+            "file": ("stolen.csv", (REGISTER_HEADER + f"Zastava,M70,7.65,{SERIAL},BA,2022-04-01\n"
+                                    f"Zastava,M57,7.62,{RS_SERIAL},RS,2021-09-30\n").encode())}))
+        yield IntelWorld(svc, live, cases, gun["id"], rs_gun["id"], traces)
         client.close()
 
 
@@ -235,9 +258,105 @@ def test_a_partner_queries_a_serial_and_sees_hit_or_no_hit_only(intel_world):
     assert c.post("/review/partner/serial", data={"serial": SERIAL}, csrf=False).status_code == 403
 
 
+def test_a_gun_record_is_asked_for_decided_traced_and_its_alert_acknowledged_on_the_pages(intel_world):
+    """A partner asks RS for the record behind a serial hit and answers RS's trace request;
+    RS approves on its disclosures page and acknowledges the stolen alert on its case page.
+    Each step is the API's function: the API sees the result, and refuses what it refuses."""
+    svc, w = intel_world.svc, intel_world
+    p = page_client(w, "partner.partner")
+    r = p.post("/review/partner/serial", data={"serial": RS_SERIAL, "mode": "exact"})
+    ref = svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}", "lab_submitter.rs"))["opaque_reference"]
+    assert f'data-testid="firearm-disclosure-form-{ref}"' in r.text and "Zastava" not in r.text
+    form = dict(serial=RS_SERIAL, mode="exact", opaque_reference=ref, justification="")
+    assert p.post("/review/partner/firearm-disclosures", data=form).status_code == 422  # no justification
+    bad = p.post("/review/partner/firearm-disclosures", data=dict(form, serial="M57-000000", justification="x"))
+    assert bad.status_code == 404 and 'data-testid="disclosure-error"' in bad.text and "Traceback" not in bad.text
+    assert p.post("/review/partner/firearm-disclosures", data=dict(form, justification="x"), csrf=False).status_code == 403
+    r = p.post("/review/partner/firearm-disclosures", data=dict(form, justification="seized at our border"))
+    assert r.status_code == 303 and "fd_requested=" in r.headers["location"]
+    page = p.get(r.headers["location"]).text
+    (fd,) = [d for d in svc.ok(svc.get("/api/firearm-disclosures", "partner.partner")) if d["query"] == RS_SERIAL]
+    assert fd["status"] == "requested" and f'data-disclosure="{fd["id"]}" data-status="requested"' in page
+    again = p.post("/review/partner/firearm-disclosures", data=dict(form, justification="again"))
+    assert again.status_code == 409 and "already requested" in again.text
+
+    # RS decides on its page; another jurisdiction's analyst, and the partner, are refused as by the API.
+    a = page_client(w, "analyst.rs")
+    page = a.get("/review/disclosures").text
+    assert f'data-testid="decide-firearm-{fd["id"]}"' in page and "seized at our border" in page
+    assert page_client(w, "analyst.south").post(f"/review/firearm-disclosures/{fd['id']}/decision",
+                                                 data={"decision": "approve"}).status_code == 404
+    r = p.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve"})
+    assert r.status_code == 403 and "disclosures:approve" in r.text
+    assert a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve"},
+                  csrf=False).status_code == 403
+    r = a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "approve", "reason": "joint case"})
+    assert r.status_code == 303
+    assert svc.ok(svc.get("/api/firearm-disclosures", "analyst.rs"))[-1]["status"] == "approved"
+    late = a.post(f"/review/firearm-disclosures/{fd['id']}/decision", data={"decision": "refuse"})
+    assert late.status_code == 409 and "already approved" in late.text
+    # The partner now sees the record, in its list and in its queries.
+    assert f'data-testid="disclosed-record-{fd["id"]}"' in p.get("/review/partner").text
+    r = p.post("/review/partner/serial", data={"serial": RS_SERIAL, "mode": "exact"})
+    assert 'data-testid="disclosed-record"' in r.text and "7.62x25 mm" in r.text
+
+    # The trace request RS addressed to PARTNER, answered on the partner's page.
+    trace = w.traces["rs"]
+    page = p.get("/review/incoming-traces").text
+    assert f'data-testid="answer-form-{trace}"' in page and RS_SERIAL in page and "R-1" not in page
+    assert p.post(f"/review/incoming-traces/{trace}/answer", data={"status": "no_record", "answer": ""}).status_code == 422
+    r = p.post(f"/review/incoming-traces/{trace}/answer",
+               data={"status": "no_record", "answer": "not in our weapons register"})
+    assert r.status_code == 303
+    r = p.post(f"/review/incoming-traces/{trace}/documents",
+               files={"file": ("extract.txt", b"register extract")}, data={"csrf_token": p.csrf()})
+    assert r.status_code == 303, r.text
+    page = p.get("/review/incoming-traces").text
+    assert f'data-trace="{trace}" data-status="no_record"' in page and "extract.txt" in page
+    again = p.post(f"/review/incoming-traces/{trace}/answer", data={"status": "answered", "answer": "x"})
+    assert again.status_code == 409 and 'data-testid="form-error"' in again.text
+    t = svc.ok(svc.get(f"/api/firearms/{w.rs_firearm_id}/traces", "lab_submitter.rs"))[0]
+    assert (t["status"], t["answer"], t["answered_by_jurisdiction"]) == ("no_record", "not in our weapons register",
+                                                                         "PARTNER")
+    assert page_client(w, "lab_submitter.south").get("/review/incoming-traces").status_code == 403
+
+    # RS's lost-and-stolen alert, acknowledged on the case page with a note; it stays listed.
+    s = page_client(w, "lab_submitter.rs")
+    page = s.get(f"/review/cases/{w.cases['R-1']}").text
+    (alert,) = svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}/alerts", "lab_submitter.rs"))
+    assert f'data-testid="ack-form-{alert["id"]}"' in page and "interpol-demo" in page
+    assert page_client(w, "lab_submitter.south").post(f"/review/alerts/{alert['id']}/acknowledge",
+                                                       data={"note": "x"}).status_code == 404
+    r = s.post(f"/review/alerts/{alert['id']}/acknowledge", data={"note": "owner informed"})
+    assert r.status_code == 303 and f"#alert-{alert['id']}" in r.headers["location"]
+    page = s.get(r.headers["location"].split("#")[0]).text
+    assert f'data-alert="{alert["id"]}" data-acknowledged="1"' in page and "owner informed" in page
+    again = s.post(f"/review/alerts/{alert['id']}/acknowledge", data={"note": "again"})
+    assert again.status_code == 409 and "already acknowledged" in again.text
+    assert svc.ok(svc.get(f"/api/cases/{w.cases['R-1']}/alerts", "lab_submitter.rs"))[0]["acknowledgement_note"] == \
+        "owner informed"
+
+    # The life of that gun, as RS sees it: its own history with what happened, each kind translated.
+    r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}")
+    rows = dict(re.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', r.text, re.S))
+    assert {"firearm_recovered", "trace_sent", "trace_no_record", "stolen_reported", "stolen_alert",
+            "stolen_alert_acknowledged"} <= set(rows), sorted(rows)
+    assert "no record held by PARTNER" in rows["trace_no_record"] and "Zastava M57" in rows["trace_sent"]
+    for code in TRANSLATED:
+        r = a.get(f"/review/intel/timeline?firearm_id={w.rs_firearm_id}",
+                  headers={"Accept-Language": LANGUAGES[code].tag})
+        rows = dict(re.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', r.text, re.S))
+        _ = translations(code).gettext
+        for kind, words in (("trace_no_record", "trace request: no record held"),
+                            ("stolen_alert_acknowledged", "lost-and-stolen alert acknowledged")):
+            assert _(words) != words and html.escape(_(words)) in rows[kind], (code, kind)
+    # The case page with its firearm and acknowledged alert, in another language.
+    page = s.get(f"/review/cases/{w.cases['R-1']}", headers={"Accept-Language": "mk"}).text
+    assert translations("mk").gettext("Lost-and-stolen alerts") in page
+
+
 # --- in the real browser -----------------------------------------------------------------
 
-from service.web.i18n import LANGUAGES, translations  # noqa: E402
 from tests.service.web.test_roles_browser import (  # noqa: E402,F401  (browser: the module's one Chromium)
     _context, browser, check_accessibility, set_language_cookie, shot, sign_in_with_the_keyboard,
 )
@@ -282,11 +401,11 @@ def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_worl
         node.focus()
         details = page.locator('[data-testid="node-details"]')
         assert "N-10" in details.inner_text() and "NORTH" in details.inner_text()
-        assert page.locator('#link-chart [data-kind="firearm"]').count() == 2
+        assert page.locator('#link-chart [data-kind="firearm"]').count() == 3  # two test-fired guns, SOUTH's record
         shot(page, tmp_path, "analyst_link_chart_en")
         # Clicking the node opens the case.
         with page.expect_navigation():
-            node.click()
+            node.locator(".shape").click()  # its mark: labels take no clicks (one may lie over another node)
         assert page.url == f"{url}/review/cases/{case_id}"
         assert "N-10" in page.inner_text("h1")
         check_accessibility(page, "case from the chart")
@@ -311,11 +430,15 @@ def test_an_analyst_opens_the_link_chart_and_clicks_through_to_a_case(intel_worl
 
 @pytest.mark.slow
 def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, tmp_path):
-    url = intel_world.url
+    """A partner's serial hit, the gun record asked for and a trace request answered, with
+    the keyboard; then SOUTH approves on its disclosures page and acknowledges the stolen
+    alert on its case page. Every page in every language, checked by axe-core."""
+    svc, url = intel_world.svc, intel_world.url
+    trace = intel_world.traces["south"]
     ctx, page = _context(browser)
     try:
         page.goto(f"{url}/review/home")
-        sign_in_with_the_keyboard(page, url, "partner.partner", intel_world.svc.passwords["partner.partner"])
+        sign_in_with_the_keyboard(page, url, "partner.partner", svc.passwords["partner.partner"])
         assert page.url == f"{url}/review/partner"
         # Keyboard only: the serial as read off the gun (look-alike O for 0), Enter submits.
         page.focus("#serial")
@@ -327,16 +450,81 @@ def test_a_partner_queries_a_serial_number_in_the_browser(intel_world, browser, 
         assert "Zastava" not in result.inner_text()
         check_accessibility(page, "partner serial hit")
         shot(page, tmp_path, "partner_serial_hit_en")
+        # Ask SOUTH for the gun record behind the hit: type the reason, Tab to the button, Enter.
+        page.focus('[data-testid^="firearm-disclosure-form-"] textarea')
+        page.keyboard.type("Same serial on a pistol seized at our border crossing")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "requested" in page.inner_text('[data-testid="flash"]')
+        (fd,) = [d for d in svc.ok(svc.get("/api/firearm-disclosures", "partner.partner")) if d["query"] == "ZM7O 123456"]
+        assert page.locator(f'#firearm-disclosure-{fd["id"]}').get_attribute("data-status") == "requested"
         page.fill("#serial", "ZM70-99*")
         page.select_option("#serial-mode", "wildcard")
         with page.expect_navigation():
             page.click('[data-testid="serial-form"] button[type="submit"]')
         assert page.locator('[data-testid="serial-result"]').get_attribute("data-hit") == "0"
+        # The trace request SOUTH addressed to PARTNER: answered with the keyboard.
+        with page.expect_navigation():
+            page.click('[data-testid="open-traces"] a')
+        check_accessibility(page, "incoming traces")
+        page.focus(f"#answer-text-{trace}")
+        page.keyboard.type("Imported 2019 by a licensed dealer; transfer record attached")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator(f"#trace-{trace}").get_attribute("data-status") == "answered"
+        shot(page, tmp_path, "partner_incoming_traces_en")
         for code, lang in LANGUAGES.items():
             set_language_cookie(ctx, url, code)
-            page.goto(f"{url}/review/partner")
+            for path in ("/review/partner", "/review/incoming-traces"):
+                page.goto(url + path)
+                assert page.get_attribute("html", "lang") == lang.tag
+                assert translations(code).gettext("Trace requests to answer") in page.inner_text("main")
+                check_accessibility(page, f"{path} {code}")
+    finally:
+        ctx.close()
+
+    # SOUTH: the request on its disclosures page (a new page: every language), the gun's life
+    # and the alert on its case page (changed pages: their other languages are checked over HTTP).
+    case_id = intel_world.cases["S-10"]
+    (alert,) = svc.ok(svc.get(f"/api/cases/{case_id}/alerts", "analyst.south"))
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{url}/review/disclosures")
+        sign_in_with_the_keyboard(page, url, "analyst.south", svc.passwords["analyst.south"])
+        assert page.url == f"{url}/review/disclosures"
+        for code, lang in LANGUAGES.items():
+            set_language_cookie(ctx, url, code)
+            page.goto(f"{url}/review/disclosures")
             assert page.get_attribute("html", "lang") == lang.tag
-            assert translations(code).gettext("Query a serial number") == page.inner_text("#serial-title")
-            check_accessibility(page, f"partner {code}")
+            assert page.inner_text("h1") == translations(code).gettext("Disclosures")
+            check_accessibility(page, f"disclosures {code}")
+        set_language_cookie(ctx, url, "en")
+        page.goto(f"{url}/review/intel/timeline?firearm_id={intel_world.firearm_id}")
+        answered = page.locator('[data-testid="timeline-events"] tr[data-kind="trace_answered"]')
+        assert "answered by PARTNER" in answered.inner_text()
+        check_accessibility(page, "timeline of a gun's own history")
+        shot(page, tmp_path, "intel_timeline_gun_history_en")
+        page.goto(f"{url}/review/disclosures")
+        assert "Same serial on a pistol" in page.inner_text(f"#firearm-disclosure-{fd['id']}")
+        shot(page, tmp_path, "owner_disclosures_en")
+        page.focus(f"#reason-firearm-{fd['id']}")
+        page.keyboard.type("Joint investigation agreed")
+        page.keyboard.press("Tab")  # to Approve
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator(f"#firearm-disclosure-{fd['id']}").get_attribute("data-status") == "approved"
+        assert svc.ok(svc.get("/api/firearm-disclosures", "partner.partner"))[-1]["firearm"]["make"] == "Zastava"
+        # The alert: a note, Enter acknowledges; it stays listed, as acknowledged.
+        page.goto(f"{url}/review/cases/{case_id}")
+        check_accessibility(page, "case with a lost-and-stolen alert")
+        page.focus(f"#ack-note-{alert['id']}")
+        page.keyboard.type("Owner informed; register entry confirmed")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        item = page.locator(f"#alert-{alert['id']}")
+        assert item.get_attribute("data-acknowledged") == "1" and "Owner informed" in item.inner_text()
+        shot(page, tmp_path, "owner_case_alert_en")
     finally:
         ctx.close()

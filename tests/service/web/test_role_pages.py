@@ -43,8 +43,14 @@ def test_an_investigator_sees_a_new_hit_and_requests_its_disclosure(hit_world):
     assert again.status_code == 409 and "already requested" in again.text  # the API's refusal, on the page
     assert len(svc.ok(svc.get("/api/disclosures", "investigator.north"))) == 1
 
-    # SOUTH approves through the API; the page then shows the case.
-    svc.ok(svc.post(f"/api/disclosures/{disclosures[0]['id']}/approve", "analyst.south", json={"reason": "ok"}))
+    # SOUTH's analyst approves on its disclosures page (the investigator may not); the hit page then shows the case.
+    d_id = disclosures[0]["id"]
+    assert c.post(f"/review/disclosures/{d_id}/decision", data={"decision": "approve"}).status_code == 403
+    south = client(hit_world, "analyst.south")
+    assert f'data-testid="decide-case-{d_id}"' in south.get("/review/disclosures").text
+    r = south.post(f"/review/disclosures/{d_id}/decision", data={"decision": "approve", "reason": "ok"})
+    assert r.status_code == 303
+    assert svc.ok(svc.get("/api/disclosures", "analyst.south"))[0]["decision_reason"] == "ok"
     linked = c.get(f"/review/hits/{hit_id}").text.split('data-testid="linked-cases"')[1].split("</dl>")[0]
     assert "S-1" in linked
 
