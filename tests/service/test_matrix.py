@@ -36,6 +36,7 @@ LEAD_WRITERS = {"examiner", "analyst"}
 HIT_READERS = {"examiner", "analyst", "investigator", "prosecutor", "partner"}
 DISCLOSURE_REQUESTERS = {"analyst", "investigator", "prosecutor", "partner"}
 DISCLOSURE_APPROVERS = {"analyst"}
+TRACE_ANSWERERS = {"examiner", "analyst", "partner"}
 SERIAL_SEARCHERS = READERS | {"partner"}
 DESTRUCTION_APPROVERS = {"examiner", "analyst"}
 REGISTRY_IMPORTERS = {"analyst", "admin"}
@@ -288,8 +289,52 @@ def decision_rows(w) -> list[Row]:
     ]
 
 
+def exchange_rows(i) -> list[Row]:
+    """Across jurisdictions: a stolen-register alert on NORTH's gun, trace requests NORTH
+    addressed to PARTNER and to SOUTH, and the gun record behind a serial-query hit."""
+    alert, to_partner, to_south = i["alert"], i["to_partner"], i["to_south"]
+    doc = lambda: {"file": ("answer.pdf", b"%PDF-1.4 " + _unique().encode())}  # noqa: E731
+    return [
+        # Any reader of the owning jurisdiction acknowledges it, once; the next finds it done.
+        Row("POST", f"/api/alerts/{alert}/acknowledge", READERS, 404, body={"note": "matrix"},
+            own={"lab_submitter": 200, "NORTH": 409}),
+        # A trace request is answered by the jurisdiction it is addressed to (and once), never by the
+        # requester; to everyone else it does not exist.
+        Row("GET", "/api/incoming-traces", TRACE_ANSWERERS, 200),
+        Row("GET", f"/api/incoming-traces/{to_partner}", TRACE_ANSWERERS, {"partner": 200, "SOUTH": 404}, own=404),
+        Row("POST", f"/api/incoming-traces/{to_partner}/answer", TRACE_ANSWERERS, {"partner": 200, "SOUTH": 404},
+            body={"status": "answered", "answer": "matrix"}, own=404),
+        Row("POST", f"/api/incoming-traces/{to_partner}/documents", TRACE_ANSWERERS, {"partner": 201, "SOUTH": 404},
+            files=doc, own=404),
+        Row("GET", f"/api/incoming-traces/{to_partner}/documents", TRACE_ANSWERERS, {"partner": 200, "SOUTH": 404},
+            own=404),
+        Row("POST", f"/api/incoming-traces/{to_south}/answer", TRACE_ANSWERERS,
+            {"examiner.south": 200, "analyst.south": 409, "PARTNER": 404}, body={"status": "no_record", "answer": "m"},
+            own=404),
+        Row("POST", f"/api/incoming-traces/{to_south}/documents", TRACE_ANSWERERS, {"SOUTH": 201, "PARTNER": 404},
+            files=doc, own=404),
+        # The gun record behind a hit: one request per jurisdiction and gun (the first asker's, then a
+        # conflict); the owning jurisdiction asks nobody for its own gun.
+        Row("POST", "/api/firearm-disclosures", DISCLOSURE_REQUESTERS, {"analyst.south": 201, "SOUTH": 409, "PARTNER": 201},
+            body={"serial": i["serial"], "opaque_reference": i["reference"], "justification": "matrix"}, own=409),
+        Row("GET", "/api/firearm-disclosures", DISCLOSURE_REQUESTERS, 200),
+    ]
+
+
+def exchange_decision_rows(i) -> list[Row]:
+    """The owning jurisdiction decides each gun-record disclosure, once; the requester may not,
+    and to a third jurisdiction it does not exist."""
+    return [
+        Row("POST", f"/api/firearm-disclosures/{i['south_asks']}/approve", DISCLOSURE_APPROVERS, 403,
+            body={"reason": "ok"}, own=200),
+        Row("POST", f"/api/firearm-disclosures/{i['partner_asks']}/refuse", DISCLOSURE_APPROVERS, 404,
+            body={"reason": "no"}, own=200),
+    ]
+
+
 TABLES: list[Callable[[Any], list[Row]]] = [
-    firearm_rows, destruction_rows, record_rows, register_rows, evidence_rows, lead_rows, decision_rows]
+    firearm_rows, destruction_rows, record_rows, register_rows, evidence_rows, lead_rows, decision_rows,
+    exchange_rows, exchange_decision_rows]
 
 
 # --- the worlds --------------------------------------------------------------------------
@@ -383,6 +428,34 @@ def test_register_matrix(records_world):
     # The register's serial MX-1 raised an alert to NORTH's case, and to nobody else's.
     assert {a["case_id"] for a in svc.ok(svc.get("/api/alerts", "examiner.north"))} == {ids["case"]}
     assert svc.ok(svc.get("/api/alerts", "examiner.south")) == []
+
+
+def test_exchange_matrix(records_world):
+    """Alerts, trace requests addressed to another jurisdiction, and gun-record disclosures."""
+    svc, ids = records_world
+    i = {"serial": "MX-X9"}
+    gun = svc.ok(svc.post(f"/api/cases/{ids['case']}/firearms", "examiner.north", json={"serial_number": i["serial"]}), 201)["id"]
+    r = svc.client.post("/api/registers/exchange/imports", headers=svc.as_("analyst.north"),
+                        files={"file": ("x.csv", REGISTER_CSV.replace(b"MX-1", i["serial"].encode()))})
+    (i["alert"],) = [a["id"] for a in svc.ok(r, 201)["alerts"]]
+    for target, code in (("to_partner", "PARTNER"), ("to_south", "SOUTH")):
+        i[target] = svc.ok(svc.post(f"/api/firearms/{gun}/traces", "examiner.north", json={
+            "target": "partner_jurisdiction", "partner_jurisdiction_id": ids[code]}), 201)["id"]
+    (match,) = svc.ok(svc.get("/api/firearms/search", "partner.partner", params={"serial": i["serial"]}))["matches"]
+    i["reference"] = match["case"]["opaque_reference"]
+    failures = _check(svc, exchange_rows(i))
+    assert not failures, "\n".join(failures)
+    asked = {d["requesting_jurisdiction"]: d["id"] for d in svc.ok(svc.get("/api/firearm-disclosures", "analyst.north"))}
+    i["south_asks"], i["partner_asks"] = asked["SOUTH"], asked["PARTNER"]
+    failures = _check(svc, exchange_decision_rows(i))
+    assert not failures, "\n".join(failures)
+    # The requester sees both answers, and each answerer's documents; the decisions stand.
+    traces = {t["id"]: t for t in svc.ok(svc.get(f"/api/firearms/{gun}/traces", "examiner.north"))}
+    assert traces[i["to_partner"]]["answered_by_jurisdiction"] == "PARTNER"
+    assert traces[i["to_south"]]["answered_by_jurisdiction"] == "SOUTH" and traces[i["to_south"]]["status"] == "no_record"
+    assert len(svc.ok(svc.get(f"/api/traces/{i['to_south']}/documents", "examiner.north"))) == 2
+    decided = {d["requesting_jurisdiction"]: d["status"] for d in svc.ok(svc.get("/api/firearm-disclosures", "analyst.north"))}
+    assert decided == {"SOUTH": "approved", "PARTNER": "refused"}
 
 
 def test_signing_in_refreshing_and_out_is_audited(records_world):
