@@ -16,11 +16,7 @@ and once approved the record shows in the partner's searches.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
@@ -29,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service import audit
 from service.api.deps import DisclosureApprover, DisclosureRequester, SessionDep, SettingsDep, TraceAnswerer
-from service.api.routes.tracing import answered_by_jurisdiction, is_overdue
+from service.api.routes.tracing import answered_by_jurisdiction, is_overdue, store_trace_document
 from service.api.types import DbId, errors
 from service.crud.access import CaseViewer, not_found, opaque_reference
 from service.crud.firearms import conflict, find_by_serial, normal_query
@@ -124,30 +120,7 @@ def attach_answer_document(
     user: TraceAnswerer,
 ) -> TraceDocument:
     t = _addressed(session, user, trace_id)
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if not data:
-        raise HTTPException(422, detail="the uploaded file is empty")
-    if len(data) > settings.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
-    sha = hashlib.sha256(data).hexdigest()
-    path = settings.upload_dir / "traces" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}.bin"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    try:
-        doc = TraceDocument(trace_request_id=t.id, sha256=sha, filename=Path(file.filename or "document").name[:300],
-                            stored_path=str(path), size_bytes=len(data), uploaded_by_id=user.id)
-        session.add(doc)
-        session.flush()
-        audit.record(session, user, "upload", "trace_document", doc.id, trace_request_id=t.id, sha256=sha,
-                     addressed_to=user.jurisdiction_id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        path.unlink(missing_ok=True)
-        raise
-    return doc
+    return store_trace_document(session, settings, user, t, file, addressed_to=user.jurisdiction_id)
 
 
 @router.get("/incoming-traces/{trace_id}/documents", response_model=list[TraceDocumentPublic], responses=errors(404))

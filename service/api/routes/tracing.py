@@ -127,29 +127,7 @@ def attach_document(
     user: CaseWriter,
 ) -> TraceDocument:
     t = _own_trace(session, user, trace_id)
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if not data:
-        raise HTTPException(422, detail="the uploaded file is empty")
-    if len(data) > settings.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
-    sha = hashlib.sha256(data).hexdigest()
-    path = settings.upload_dir / "traces" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}.bin"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    try:
-        doc = TraceDocument(trace_request_id=t.id, sha256=sha, filename=Path(file.filename or "document").name[:300],
-                            stored_path=str(path), size_bytes=len(data), uploaded_by_id=user.id)
-        session.add(doc)
-        session.flush()
-        audit.record(session, user, "upload", "trace_document", doc.id, trace_request_id=t.id, sha256=sha)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        path.unlink(missing_ok=True)
-        raise
-    return doc
+    return store_trace_document(session, settings, user, t, file)
 
 
 @router.get("/traces/{trace_id}/documents", response_model=list[TraceDocumentPublic])
@@ -259,3 +237,35 @@ def acknowledge_alert(alert_id: DbId, body: AlertAcknowledge, session: SessionDe
                  case_id=alert.case_id, note=body.note)
     session.commit()
     return _alert_public(alert)
+
+
+def store_trace_document(session, settings, user, trace, file: UploadFile, **audit_extra) -> TraceDocument:
+    """Keep an uploaded document of a trace request (content-addressed, written atomically) and audit it.
+
+    Shared by the requester's and the answering partner's routes; a failed commit
+    removes the file again, so no document exists without its row.
+    """
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if not data:
+        raise HTTPException(422, detail="the uploaded file is empty")
+    if len(data) > settings.max_upload_bytes:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
+    sha = hashlib.sha256(data).hexdigest()
+    path = settings.upload_dir / "traces" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    try:
+        doc = TraceDocument(trace_request_id=trace.id, sha256=sha, filename=Path(file.filename or "document").name[:300],
+                            stored_path=str(path), size_bytes=len(data), uploaded_by_id=user.id)
+        session.add(doc)
+        session.flush()
+        audit.record(session, user, "upload", "trace_document", doc.id, trace_request_id=trace.id, sha256=sha,
+                     **audit_extra)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return doc
