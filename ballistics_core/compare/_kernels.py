@@ -216,3 +216,26 @@ def fine_offsets(tv, tm, tv2, wv, wm, cell, angle, base, min_n, max_steps, out_r
         di, dj = subpixel_peak(rr, ci, cj)
         out_dy[m] = ci - max_steps - 1 + di
         out_dx[m] = cj - max_steps - 1 + dj
+
+
+@nb.njit(cache=True, nogil=True)
+def lag_overlap_bound(a, b, out):
+    """Upper bound of the joint valid count at every lag along one axis.
+
+    ``a`` (hf,) holds the fixed image's valid count per row (or column), ``b``
+    (n, hm) each moving image's; ``out`` (hm + hf - 1,) gets, for lag
+    ``d = k - (hm - 1)``, the largest over the batch of sum_y min(b[y], a[y + d]).
+    """
+    hf = a.shape[0]
+    n, hm = b.shape
+    for k in range(hm + hf - 1):
+        d = k - (hm - 1)
+        y0, y1 = max(0, -d), min(hm, hf - d)
+        best = 0.0
+        for m in range(n):
+            s = 0.0
+            for y in range(y0, y1):
+                s += min(b[m, y], a[y + d])
+            if s > best:
+                best = s
+        out[k] = best

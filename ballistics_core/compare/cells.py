@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import rotate_surface, rotate_surface_split, rotation_canvas
+from ballistics_core.compare.geometry import rotate_split_stack, rotate_surface, rotation_canvas
 from ballistics_core.compare.ncc import masked_ncc_valid
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.registration import Pose
@@ -216,16 +216,24 @@ def _refine_fine(fixed, moving, angles, r, ty, tx, params: CompareParams) -> Cel
     d = int(np.ceil(np.hypot(h, w))) + 4
     canvas = (d, d)
     mid = (d - 1) / 2.0
-    wv = np.empty((k, d, d), np.float32)
-    wm = np.empty((k, d, d), np.float32)
-    for a_i, ang in enumerate(angles):
-        wv[a_i], wm[a_i] = rotate_surface_split(mf.surface, ang, output_shape=canvas, center=tuple(mf.center_px))
     ci, ai = np.nonzero(np.isfinite(r))
     # where the coarse translation puts each fine cell's top-left in the rotated moving canvas
     wy = (ff.centers_um[ci, 0] - ty[ci, ai]) / fs + mid - (cf - 1) / 2.0
     wx = (ff.centers_um[ci, 1] - tx[ci, ai]) / fs + mid - (cf - 1) / 2.0
     base = np.stack([np.rint(wy), np.rint(wx)], axis=1).astype(np.int64)
     m = len(ci)
+    # Only the part of the canvas that the hill climb can reach is rotated (the
+    # canvas holds any rotation, about twice the surface's area); pixels beyond it
+    # are invalid to the kernel, as they are outside the canvas.
+    reach = int(params.cell_fine_max_steps) + 1
+    if m:
+        lo = np.maximum(base.min(axis=0) - reach, 0)
+        hi = np.minimum(base.max(axis=0) + reach + cf, d)
+    else:
+        lo, hi = np.zeros(2, np.int64), np.ones(2, np.int64)
+    wv, wm = rotate_split_stack(mf.surface, angles, output_shape=canvas, center=tuple(mf.center_px),
+                                window=(int(lo[0]), int(lo[1]), int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+    base = base - lo
     rr, nn, dy, dx = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     min_n = params.cell_min_overlap_fraction * ff.n_valid[ci]
     _kernels.fine_offsets(ff.values, ff.valid, ff.values_sq, wv, wm, ci.astype(np.int64), ai.astype(np.int64), base,
@@ -238,8 +246,8 @@ def _refine_fine(fixed, moving, angles, r, ty, tx, params: CompareParams) -> Cel
     r_f[ci[good], ai[good]] = rr[good]
     ov[ci[good], ai[good]] = nn[good]
     # the window's centre in the moving frame; the translation is what carries the cell onto it
-    ty_f[ci[good], ai[good]] = ff.centers_um[ci[good], 0] - (base[good, 0] + dy[good] + (cf - 1) / 2.0 - mid) * fs
-    tx_f[ci[good], ai[good]] = ff.centers_um[ci[good], 1] - (base[good, 1] + dx[good] + (cf - 1) / 2.0 - mid) * fs
+    ty_f[ci[good], ai[good]] = ff.centers_um[ci[good], 0] - (base[good, 0] + lo[0] + dy[good] + (cf - 1) / 2.0 - mid) * fs
+    tx_f[ci[good], ai[good]] = ff.centers_um[ci[good], 1] - (base[good, 1] + lo[1] + dx[good] + (cf - 1) / 2.0 - mid) * fs
     return CellResults(
         centers_um=ff.centers_um,
         grid_index=fixed.cell_grid_index,

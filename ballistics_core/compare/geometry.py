@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["rotate_surface", "rotate_surface_split", "rotation_canvas"]
+__all__ = ["rotate_surface", "rotate_surface_split", "rotate_split_stack", "rotation_canvas"]
 
 # A bilinear sample is kept only when (almost) all four neighbours were valid, so
 # no invalid point leaks into an interpolated height.
@@ -58,20 +58,57 @@ def rotate_surface_split(
     The split form is what the correlation kernels consume, so no NaN test is
     needed in their inner loops.
     """
+    values, ok = rotate_split_stack(image, [angle_deg], output_shape=output_shape, center=center)
+    return values[0], ok[0]
+
+
+def rotate_split_stack(
+    image: np.ndarray,
+    angles_deg,
+    *,
+    output_shape: tuple[int, int] | None = None,
+    center: tuple[float, float] | None = None,
+    window: tuple[int, int, int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rotate_surface_split` at several angles, optionally into a window of the canvas.
+
+    Parameters
+    ----------
+    image : 2-D float ndarray, NaN = invalid
+    angles_deg : sequence of float
+    output_shape : (h, w), optional
+        The canvas (default: large enough for any rotation).
+    center : (row, col), optional
+        Rotation centre in ``image``, mapped to the canvas centre.
+    window : (row0, col0, h, w), optional
+        Only this part of the canvas is computed: output pixel ``(i, j)`` is
+        canvas pixel ``(row0 + i, col0 + j)``, with the same values the full
+        canvas holds there. Callers that need a small part of a large canvas
+        save the rest of the interpolation.
+
+    Returns
+    -------
+    values, validity : (len(angles), h, w) float32
+    """
     image = np.asarray(image, np.float32)
     h, w = image.shape
     oh, ow = output_shape or rotation_canvas((h, w))
     cy, cx = center if center is not None else ((h - 1) / 2.0, (w - 1) / 2.0)
+    r0, c0, wh, ww = window if window is not None else (0, 0, oh, ow)
     valid = np.isfinite(image)
     values = np.where(valid, image, 0.0).astype(np.float32)
-    # cv2 angle is counter-clockwise for a y-down image shown as usual.
-    m = cv2.getRotationMatrix2D((float(cx), float(cy)), float(angle_deg), 1.0)
-    m[0, 2] += (ow - 1) / 2.0 - cx
-    m[1, 2] += (oh - 1) / 2.0 - cy
-    flags = cv2.INTER_LINEAR
-    rv = cv2.warpAffine(values, m, (ow, oh), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    rw = cv2.warpAffine(valid.astype(np.float32), m, (ow, oh), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    ok = rw >= _VALID_WEIGHT
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(ok, rv / rw, 0.0).astype(np.float32)
-    return values, ok.astype(np.float32)
+    valid = valid.astype(np.float32)
+    out_v = np.empty((len(angles_deg), wh, ww), np.float32)
+    out_ok = np.empty((len(angles_deg), wh, ww), np.float32)
+    for k, angle in enumerate(angles_deg):
+        # cv2 angle is counter-clockwise for a y-down image shown as usual.
+        m = cv2.getRotationMatrix2D((float(cx), float(cy)), float(angle), 1.0)
+        m[0, 2] += (ow - 1) / 2.0 - cx - c0
+        m[1, 2] += (oh - 1) / 2.0 - cy - r0
+        rv = cv2.warpAffine(values, m, (ww, wh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        rw = cv2.warpAffine(valid, m, (ww, wh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        ok = rw >= _VALID_WEIGHT
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out_v[k] = np.where(ok, rv / rw, 0.0)
+        out_ok[k] = ok
+    return out_v, out_ok

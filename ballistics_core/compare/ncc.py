@@ -179,13 +179,11 @@ def overlap_lag_bounds(fixed_valid: np.ndarray, moving_valid: np.ndarray, min_ov
     out = []
     for axis in (0, 1):
         a = fixed_valid.sum(axis=1 - axis).astype(float)
-        b = moving_valid.sum(axis=2 - axis).astype(float)  # (n, hm) or (n, wm)
+        b = np.ascontiguousarray(moving_valid.sum(axis=2 - axis), dtype=float)  # (n, hm) or (n, wm)
         hf, hm = len(a), b.shape[1]
         lags = np.arange(-(hm - 1), hf)
         best = np.empty(len(lags))
-        for k, d in enumerate(lags):
-            y0, y1 = max(0, -d), min(hm, hf - d)
-            best[k] = np.minimum(b[:, y0:y1], a[y0 + d : y1 + d]).sum(axis=1).max() if y1 > y0 else 0.0
+        _kernels.lag_overlap_bound(a, b, best)
         ok = np.flatnonzero(best >= min_overlap)
         if not len(ok):
             return None
@@ -258,11 +256,14 @@ def masked_ncc_valid(
     shape = rv.shape[-2:]
     ht, wt = template_shape
     F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
-    full = sfft.irfft2(_six_products(F1, Fm, F2, *spectra), shape, axes=(-2, -1), workers=workers)
-    full = full.reshape((-1,) + full.shape[-3:])
     oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
-    # the flipped template's origin sits at (ht-1, wt-1)
-    sums = full[..., ht - 1 : ht - 1 + oh, wt - 1 : wt - 1 + ow]
+    # The inverse transform is pruned to the rows wanted: the column transforms run in
+    # full, but the real row transforms only for the oh rows kept (the flipped
+    # template's origin sits at (ht-1, wt-1)). Same sums, about a quarter less work.
+    half = sfft.ifft(_six_products(F1, Fm, F2, *spectra), axis=-2, workers=workers)[..., ht - 1 : ht - 1 + oh, :]
+    full = sfft.irfft(half, shape[1], axis=-1, workers=workers)
+    full = full.reshape((-1,) + full.shape[-3:])
+    sums = full[..., wt - 1 : wt - 1 + ow]
     ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
     _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
     return ncc, np.rint(sums[:, 5])
