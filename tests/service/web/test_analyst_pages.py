@@ -162,6 +162,33 @@ def test_the_analyst_sees_the_link_chart_with_the_case_a_click_opens(intel_world
     assert r.status_code == 422 and "max_series_drawn" in r.text and 'id="f-max"' in r.text
 
 
+def test_the_link_chart_names_guns_traces_and_alerts_in_the_readers_language(intel_world):
+    """The graph keeps English (its GraphML and CSV downloads say what the API says); the
+    page says a gun's name, its trace requests and alerts and their facts in the reader's words."""
+    c = page_client(intel_world, "analyst.south")
+    chart = lambda lang: json.loads(re.search(  # noqa: E731
+        r'<script type="application/json" id="chart-data">(.*?)</script>',
+        c.get("/review/intel/link-chart", headers={"Accept-Language": lang}).text, re.S).group(1))
+    en = {n["id"]: n for n in chart("en")["nodes"]}
+    gun = en[f"firearm:#{intel_world.firearm_id}"]
+    assert gun["label"] == f"Zastava M70 s/n {SERIAL} (firearm {intel_world.firearm_id})"
+    (trace,) = [n for n in en.values() if n["kind"] == "trace"]
+    assert trace["label"] == "trace to PARTNER (sent)" and trace["kind_name"] == "trace request"
+    for code in TRANSLATED:
+        _ = translations(code).gettext
+        nodes = {n["id"]: n for n in chart(LANGUAGES[code].tag)["nodes"]}
+        assert nodes[gun["id"]]["label"] == _("%(name)s s/n %(serial)s (firearm %(id)s)") % {
+            "name": "Zastava M70", "serial": SERIAL, "id": intel_world.firearm_id}, code
+        t = nodes[trace["id"]]
+        assert t["label"] == _("trace to %(to)s (%(status)s)") % {"to": "PARTNER", "status": _("sent")}, code
+        assert t["kind_name"] == _("trace request") != "trace request"
+        facts = dict(t["facts"])
+        assert facts[_("Deadline")] != "2999-01-01" and "2999" in facts[_("Deadline")], (code, facts)
+        assert facts[_("Addressed to")] == _("partner jurisdiction"), (code, facts)
+        (alert,) = [n for n in nodes.values() if n["kind"] == "stolen_alert"]
+        assert alert["label"] == _("on lost-and-stolen register %(register)s") % {"register": "interpol-demo"}
+
+
 def test_every_download_format_of_each_product_matches_the_api(intel_world):
     svc = intel_world.svc
     c = page_client(intel_world, "analyst.north")
@@ -350,6 +377,14 @@ def test_a_gun_record_is_asked_for_decided_traced_and_its_alert_acknowledged_on_
         for kind, words in (("trace_no_record", "trace request: no record held"),
                             ("stolen_alert_acknowledged", "lost-and-stolen alert acknowledged")):
             assert _(words) != words and html.escape(_(words)) in rows[kind], (code, kind)
+        # What happened, and the gun's name, are said in the reader's language too (no English left).
+        said = re.search(r'data-testid="row-summary">(.*?)</td>', rows["trace_no_record"], re.S).group(1)
+        assert said == html.escape(_("trace request %(id)s: no record held by %(by)s")
+                                   % {"id": trace, "by": "PARTNER"}), (code, said)
+        name = re.search(r'data-testid="row-firearm">(.*?)</td>', rows["trace_sent"], re.S).group(1)
+        assert name == html.escape(_("%(name)s s/n %(serial)s (firearm %(id)s)")
+                                   % {"name": "Zastava M57", "serial": RS_SERIAL, "id": w.rs_firearm_id}), (code, name)
+        assert "no record held" not in rows["trace_no_record"] and "(firearm " not in r.text, code
     # The case page with its firearm and acknowledged alert, in another language.
     page = s.get(f"/review/cases/{w.cases['R-1']}", headers={"Accept-Language": "mk"}).text
     assert translations("mk").gettext("Lost-and-stolen alerts") in page
