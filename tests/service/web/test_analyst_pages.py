@@ -239,6 +239,9 @@ def test_life_of_a_gun_statistics_and_the_map(intel_world):
     assert r.status_code == 200
     assert 'data-country="RS" data-events="2"' in r.text and 'data-country="MD" data-events="0"' in r.text
     assert 'data-jurisdiction="NORTH"' in r.text  # listed beside the map
+    # ... in its own table beside the map: the codes that name no country and have no map region.
+    off_map = re.search(r'<table class="grid" data-testid="off-map">(.*?)</table>', r.text, re.S).group(1)
+    assert re.findall(r'data-jurisdiction="(\w+)"', off_map) == ["NORTH", "SOUTH"] and "<caption>" in off_map
     r = c.get("/review/intel/map?kind=shooting")
     assert 'data-country="RS" data-events="0"' in r.text
     rows = list(csv.DictReader(io.StringIO(c.get("/review/intel/map.csv").text)))
@@ -252,6 +255,47 @@ def test_life_of_a_gun_statistics_and_the_map(intel_world):
     assert r.status_code == 200 and 'data-testid="routes"' in r.text
     png = c.get("/review/intel/firearms/routes.png")
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_the_administrator_gives_a_jurisdiction_its_map_region_and_the_map_draws_it(intel_world):
+    """SOUTH's code names no country: the administrator sets its map region on the admin
+    page (the API's PATCH underneath), and the map draws SOUTH's events there; NORTH stays
+    listed beside the map. A region the map has not, or another role, is refused."""
+    svc = intel_world.svc
+    admin = page_client(intel_world, "admin.north")
+    page = admin.get("/review/admin").text
+    south = next(j for j in svc.ok(svc.get("/api/jurisdictions", "admin.north")) if j["code"] == "SOUTH")
+    assert 'data-testid="map-region-form-SOUTH"' in page and south["map_region"] is None
+    bad = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "FR"})
+    assert bad.status_code == 422 and "map_region" in bad.text and 'data-testid="form-error"' in bad.text
+    assert admin.post(f"/review/admin/jurisdictions/{2**40}", data={"map_region": "BA"}).status_code == 404
+    assert admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "BA"},
+                      csrf=False).status_code == 403
+    analyst = page_client(intel_world, "analyst.north")
+    r = analyst.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "BA"})
+    assert r.status_code == 403 and "Traceback" not in r.text
+    try:
+        r = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "ba"})
+        assert r.status_code == 303
+        page = admin.get(r.headers["location"]).text
+        assert 'data-jurisdiction="SOUTH" data-map-region="BA"' in page
+        assert svc.ok(svc.get("/api/jurisdictions", "analyst.north"))[1]["map_region"] == "BA"
+        r = analyst.get("/review/intel/map")
+        assert 'data-country="BA" data-events="2"' in r.text
+        off_map = re.search(r'data-testid="off-map">(.*?)</table>', r.text, re.S).group(1)
+        assert re.findall(r'data-jurisdiction="(\w+)"', off_map) == ["NORTH"]
+        rows = {row["jurisdiction"]: row for row in csv.DictReader(io.StringIO(analyst.get("/review/intel/map.csv").text))}
+        assert rows["SOUTH"]["country"] == "BA" and rows["NORTH"]["country"] == ""
+        # In another language, the region's name is the reader's.
+        page = admin.get("/review/admin", headers={"Accept-Language": "sq"}).text
+        assert f'<option value="BA" selected>{html.escape(translations("sq").gettext("Bosnia and Herzegovina"))}</option>' in page
+    finally:
+        r = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": ""})
+        assert r.status_code == 303
+    assert svc.ok(svc.get("/api/jurisdictions", "analyst.north"))[1]["map_region"] is None
+    entries = svc.ok(svc.get("/api/audit?limit=5000", "auditor.north"))
+    assert [e["detail"] for e in entries if e["action"] == "update" and e["resource"] == "jurisdiction"][-2:] == [
+        '{"map_region":"BA"}', '{"map_region":""}']
 
 
 def test_roles_without_intelligence_get_the_apis_refusal(intel_world):
