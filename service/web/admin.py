@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import jurisdictions as jurisdictions_api
 from service.api.routes import users as users_api
@@ -88,7 +89,7 @@ def create_user(
 
 @router.post("/admin/users/{user_id}")
 def update_user(
-    user_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    user_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     role: Annotated[str, Form(max_length=40)] = "", is_active: Annotated[str, Form(max_length=10)] = "",
     csrf_token: CsrfField = None,
 ) -> Response:
@@ -118,13 +119,11 @@ def create_jurisdiction(
 
 @router.post("/admin/jurisdictions/{jurisdiction_id}")
 def update_jurisdiction(
-    jurisdiction_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    jurisdiction_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     map_region: Annotated[str, Form(max_length=8)] = "", csrf_token: CsrfField = None,
 ) -> Response:
     """The area of the events map a jurisdiction is drawn as ("" takes it off the map)."""
     def action():
-        if not 1 <= jurisdiction_id < 2**31:  # the API's path type refuses it; a page call would reach the database
-            raise HTTPException(404, detail="jurisdiction not found")
         jurisdictions_api.update_jurisdiction(jurisdiction_id, JurisdictionUpdate(map_region=map_region), session,
                                               viewer.user)
     return _act(request, session, settings, viewer, csrf_token, "map_region", action)

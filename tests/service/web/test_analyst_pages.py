@@ -268,7 +268,9 @@ def test_the_administrator_gives_a_jurisdiction_its_map_region_and_the_map_draws
     assert 'data-testid="map-region-form-SOUTH"' in page and south["map_region"] is None
     bad = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "FR"})
     assert bad.status_code == 422 and "map_region" in bad.text and 'data-testid="form-error"' in bad.text
-    assert admin.post(f"/review/admin/jurisdictions/{2**40}", data={"map_region": "BA"}).status_code == 404
+    huge = admin.post(f"/review/admin/jurisdictions/{2**40}", data={"map_region": "BA"})
+    assert huge.status_code == 422 and 'data-testid="refusal"' in huge.text  # an id no database holds: a page
+    assert admin.post("/review/admin/jurisdictions/999999", data={"map_region": "BA"}).status_code == 404
     assert admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "BA"},
                       csrf=False).status_code == 403
     analyst = page_client(intel_world, "analyst.north")
