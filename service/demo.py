@@ -22,10 +22,14 @@ log = logging.getLogger(__name__)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 
+# (code, name, foreign partner, area of the events map). The demo's jurisdictions are
+# made up, so their codes name no country: each domestic one is given an area of the
+# shipped outlines to be drawn as; the foreign partner lies outside the region's map
+# and is listed beside it.
 JURISDICTIONS = [
-    ("NORTH", "Northshire Constabulary", False),
-    ("SOUTH", "Southvale Police Service", False),
-    ("PARTNER", "Foreign partner (Prüm-style exchange)", True),
+    ("NORTH", "Northshire Constabulary", False, "RS"),
+    ("SOUTH", "Southvale Police Service", False, "MK"),
+    ("PARTNER", "Foreign partner (Prüm-style exchange)", True, None),
 ]
 ROLES_PER_JURISDICTION = {
     "NORTH": [Role.lab_submitter, Role.examiner, Role.analyst, Role.investigator, Role.prosecutor, Role.auditor, Role.admin],
@@ -46,8 +50,8 @@ def seed(app: FastAPI, *, sample_dir: Path = SAMPLE_DATA) -> list[tuple[str, str
             users = s.scalars(select(User).order_by(User.id)).all()
             return [(u.username, demo_password(u.username), u.role.value) for u in users]
         users: dict[tuple[str, Role], User] = {}
-        for code, name, partner in JURISDICTIONS:
-            jur = Jurisdiction(code=code, name=name, is_partner=partner)
+        for code, name, partner, map_region in JURISDICTIONS:
+            jur = Jurisdiction(code=code, name=name, is_partner=partner, map_region=map_region)
             s.add(jur)
             s.flush()
             agency = Agency(jurisdiction_id=jur.id, name=f"{name} forensic laboratory", kind="laboratory")

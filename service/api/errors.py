@@ -44,4 +44,9 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+
+    from service.web.render import invalid_request
+
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)

@@ -54,6 +54,7 @@ class JurisdictionRow(NamedTuple):
     code: str
     name: str
     is_partner: bool
+    map_region: str | None = None
 
 
 class CaseRow(NamedTuple):
@@ -235,7 +236,8 @@ def load_case_load(session: Session) -> CaseLoad:
         return out
 
     return CaseLoad(
-        jurisdictions=rows(JurisdictionRow, select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.is_partner)),
+        jurisdictions=rows(JurisdictionRow, select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name, Jurisdiction.is_partner,
+                                                              Jurisdiction.map_region)),
         cases=rows(CaseRow, select(Case.id, Case.jurisdiction_id, Case.reference, Case.title)),
         events=rows(
             EventRow,

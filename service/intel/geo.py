@@ -2,7 +2,8 @@
 
 The region is the seven countries of the focal points, as the simplified outlines in
 ``geodata/region.geojson`` (public domain, after Natural Earth; see ``geodata/README.md``
-for how coarse they are). A jurisdiction is drawn as a country when its code is that
+for how coarse they are). A jurisdiction is drawn as the area its administrator set as
+its map region (``Jurisdiction.map_region``), else as a country when its code is that
 country's ISO 3166 code (alpha-2 or alpha-3; ``XK``, ``XKX``, ``KOS`` or ``RKS`` for
 Kosovo) or its name is the country's English or local name; any other jurisdiction is
 counted and listed beside the map, never guessed onto it.
@@ -57,6 +58,11 @@ def region() -> dict[str, Any]:
 
 def countries() -> list[dict[str, Any]]:
     return [f["properties"] for f in region()["features"]]
+
+
+def region_codes() -> list[str]:
+    """The ISO alpha-2 codes of the shipped outlines: what a jurisdiction's map region may be."""
+    return [p["iso_a2"] for p in countries()]
 
 
 def country_of(code: str, name: str = "") -> str | None:
@@ -131,7 +137,9 @@ def events_per_jurisdiction(data: CaseLoad, scope: Scope, params: MapParams) -> 
     for jid in sorted(shown, key=lambda j: data.jurisdictions[j].code):
         j = data.jurisdictions[jid]
         by_kind = counts[jid]
-        rows.append(JurisdictionEvents(j.code, j.name, country_of(j.code, j.name), sum(by_kind.values()), by_kind))
+        # The administrator's choice first; else the code or name, when it is a country's.
+        drawn_as = j.map_region if j.map_region in region_codes() else country_of(j.code, j.name)
+        rows.append(JurisdictionEvents(j.code, j.name, drawn_as, sum(by_kind.values()), by_kind))
     by_country: dict[str, int] = {}
     for r in rows:
         if r.country:

@@ -32,6 +32,7 @@ from service.intel.guns import (
 )
 from service.intel.scope import Scope
 from service.intel.places import coarsen
+from service.intel.words import alert_node, trace_node
 from service.models import LeadState
 
 # Links that make two cases one series; event nodes, trace history and open leads never do.
@@ -163,7 +164,7 @@ def _add_trace_history(g: nx.Graph, data: CaseLoad, gun: Gun, fnode: str, key: s
         for t in data.traces_by_firearm.get(r.id, []):
             partner = data.code(t.partner_jurisdiction_id) if t.partner_jurisdiction_id in data.jurisdictions else ""
             node = f"trace:{t.id}"
-            g.add_node(node, kind="trace", label=f"trace to {partner or t.addressee or t.target.value} ({t.status.value})",
+            g.add_node(node, kind="trace", label=str(trace_node(partner or t.addressee or t.target.value, t.status.value)),
                        trace_id=t.id, target=t.target.value, addressee=t.addressee, partner=partner,
                        status=t.status.value, date=t.created_at.date().isoformat(),
                        deadline=t.deadline.isoformat() if t.deadline else "",
@@ -171,7 +172,7 @@ def _add_trace_history(g: nx.Graph, data: CaseLoad, gun: Gun, fnode: str, key: s
             g.add_edge(fnode, node, link="trace", series=key)
         for a in data.alerts_by_firearm.get(r.id, []):
             node = f"alert:{a.id}"
-            g.add_node(node, kind="stolen_alert", label=f"on lost-and-stolen register {a.register_name}",
+            g.add_node(node, kind="stolen_alert", label=str(alert_node(a.register_name)),
                        alert_id=a.id, register=a.register_name, country=a.country,
                        date_reported=a.date_reported.isoformat() if a.date_reported else "",
                        date=a.created_at.date().isoformat(), acknowledged=a.acknowledged_at is not None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.intel.data import CaseLoad, FirearmRow
+from service.intel.words import Phrase, gun_name
 from service.models import ExhibitKind, TraceStatus
 
 GUN_LINKS = ("firearm", "registered_in", "firearm_link")
@@ -101,14 +102,18 @@ def guns_by_case(data: CaseLoad) -> dict[int, list[Gun]]:
     return out
 
 
-def gun_label(g: Gun) -> str:
-    """What an analyst calls the gun: make and model (or type) and serial, or its free text."""
+def gun_phrase(g: Gun) -> Phrase | str:
+    """What an analyst calls the gun: make and model (or type) and serial, or its free text
+    (a phrase, so that a page can say it in the viewer's language)."""
     f = g.record
     if f is None or f.source_text:
         return g.key
-    name = " ".join(p for p in (f.make, f.model) if p) or f.kind.value.replace("_", " ")
-    serial = f" s/n {f.serial_number}" if f.serial_number else ""
-    return f"{name}{serial} (firearm {f.id})"
+    return gun_name(f.make, f.model, f.kind.value, f.serial_number, f.id)
+
+
+def gun_label(g: Gun) -> str:
+    """The gun's name in English, as the API and the downloads give it."""
+    return str(gun_phrase(g))
 
 
 def gun_shown(data: CaseLoad, scope, g: Gun) -> bool:

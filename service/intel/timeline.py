@@ -17,14 +17,15 @@ its own after a serial query is named, but its history stays with its case).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from service.intel.data import CaseLoad
 from service.intel.graph import series_case_sets
+from service.intel import words
 from service.intel.guns import (
-    Gun, gun_label, gun_node, gun_shown, guns_by_case, guns_of, history_shown, record_key,
+    Gun, gun_label, gun_node, gun_phrase, gun_shown, guns_by_case, guns_of, history_shown, record_key,
 )
 from service.intel.places import coarsen
 from service.intel.scope import Scope
@@ -50,6 +51,11 @@ class TimelineRow:
     # Rows of a gun's own history: the gun (label, or opaque reference) and what happened.
     firearm: str = ""
     summary: str = ""
+    # The same as phrases, for a page to say in its reader's language (``firearms``,
+    # ``firearm`` and ``summary`` are their English, as the API and downloads give them).
+    firearm_names: tuple = field(default=(), compare=False)
+    firearm_name: "words.Phrase | str" = field(default="", compare=False)
+    said: "words.Phrase | None" = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class Timeline:
     subject: str
     series_key: str
     rows: tuple[TimelineRow, ...]
+    # The firearm a timeline of one firearm record is about, for a page's own title.
+    firearm_name: "words.Phrase | str" = field(default="", compare=False)
 
     @property
     def jurisdictions(self) -> tuple[str, ...]:
@@ -105,47 +113,42 @@ def _case_set(data: CaseLoad, scope: Scope, series_sets, *, case_id, series_key,
 
 def _gun_history(data: CaseLoad, scope: Scope, gun: Gun, case_label) -> list[TimelineRow]:
     """The rows of one gun's own history (the caller sees the gun in detail)."""
-    name = gun_label(gun)
+    phrase = gun_phrase(gun)
+    name = words.text(phrase)
     rows: list[TimelineRow] = []
     for r in gun.records:  # none for a gun known by free text only
         code = data.code(data.case_jurisdiction(r.case_id))
         home = case_label(r.case_id)
 
-        def row(day, kind, summary, *, case=home, location="", jurisdiction=code):
+        def row(day, kind, said: words.Phrase, *, case=home, location="", jurisdiction=code):
             rows.append(TimelineRow(date_from=day, date_to=None, event_kind=kind, jurisdiction=jurisdiction,
                                     case=case, detail=True, location=location, latitude=None, longitude=None,
-                                    precision="unknown", firearms=(name,), firearm=name, summary=summary))
+                                    precision="unknown", firearms=(name,), firearm=name, summary=str(said),
+                                    firearm_names=(phrase,), firearm_name=phrase, said=said))
 
         for fe in data.events_by_firearm.get(r.id, []):
-            row(fe.at.date(), f"firearm_{fe.status.value}", f"{fe.status.value.replace('_', ' ')}",
+            row(fe.at.date(), f"firearm_{fe.status.value}", words.life_cycle_step(fe.status.value),
                 location=fe.location)
         for t in data.traces_by_firearm.get(r.id, []):
             partner = data.code(t.partner_jurisdiction_id) if t.partner_jurisdiction_id in data.jurisdictions else ""
-            target = t.target.value.replace("_", " ")
-            to = partner or t.addressee
-            deadline = f", deadline {t.deadline.isoformat()}" if t.deadline else ""
             row(t.created_at.date(), "trace_sent",
-                f"trace request {t.id} to {target}" + (f" {to}" if to else "") + deadline)
+                words.trace_sent(t.id, t.target.value, partner or t.addressee or "", t.deadline))
             if t.answered_at is not None:
                 by = t.answered_by_jurisdiction_id
                 by_code = data.code(by) if by in data.jurisdictions else code
                 none = t.status == TraceStatus.no_record
                 row(t.answered_at.date(), "trace_no_record" if none else "trace_answered",
-                    f"trace request {t.id} {'no record held' if none else 'answered'} by {by_code}",
-                    jurisdiction=by_code)
+                    words.trace_answered(t.id, by_code, none), jurisdiction=by_code)
         for a in data.alerts_by_firearm.get(r.id, []):
             if a.date_reported is not None:
-                row(a.date_reported, "stolen_reported",
-                    f"reported lost or stolen (register {a.register_name})", location=a.country)
-            row(a.created_at.date(), "stolen_alert", f"match on lost-and-stolen register {a.register_name}",
-                location=a.country)
+                row(a.date_reported, "stolen_reported", words.stolen_reported(a.register_name), location=a.country)
+            row(a.created_at.date(), "stolen_alert", words.stolen_match(a.register_name), location=a.country)
             if a.acknowledged_at is not None:
                 row(a.acknowledged_at.date(), "stolen_alert_acknowledged",
-                    f"alert {a.id} on register {a.register_name} acknowledged")
+                    words.alert_acknowledged(a.id, a.register_name))
         for link in data.firearm_links.values():
             if link.firearm_id == r.id and link.case_id in data.cases:
-                row(link.created_at.date(), "firearm_linked",
-                    f"linked to case {case_label(link.case_id)}" + (f" by hit {link.hit_id}" if link.hit_id else ""),
+                row(link.created_at.date(), "firearm_linked", words.linked_to_case(case_label(link.case_id), link.hit_id),
                     case=case_label(link.case_id), jurisdiction=data.code(data.case_jurisdiction(link.case_id)))
     return rows
 
@@ -169,10 +172,10 @@ def gun_timeline(
     by_case = guns_by_case(data)
     nodes = {}
 
-    def gun_name(gun: Gun) -> str:
+    def gun_name(gun: Gun) -> "words.Phrase | str":
         if gun.key not in nodes:
             node, shown = gun_node(data, scope, gun)
-            nodes[gun.key] = (gun_label(gun) if shown else node, shown)
+            nodes[gun.key] = (gun_phrase(gun) if shown else node, shown)
         return nodes[gun.key][0]
 
     def case_label(cid: int) -> str:
@@ -182,7 +185,8 @@ def gun_timeline(
     for cid in cases:
         detail = scope.sees_case(cid, data.case_jurisdiction(cid))
         label = data.cases[cid].reference if detail else scope.case_ref(cid)
-        guns = tuple(sorted({gun_name(g) for g in by_case.get(cid, [])}))
+        names = sorted({gun_name(g) for g in by_case.get(cid, [])}, key=words.text)
+        guns = tuple(words.text(n) for n in names)
         for ev in data.events_by_case.get(cid, []):
             lat, lon, precision = ev.latitude, ev.longitude, ev.precision.value
             if not detail:
@@ -199,6 +203,7 @@ def gun_timeline(
                 longitude=lon,
                 precision=precision,
                 firearms=guns,
+                firearm_names=tuple(names),
             ))
     seen_guns = {gun.key: gun for cid in cases for gun in by_case.get(cid, [])}
     for gkey in sorted(seen_guns):
@@ -206,12 +211,16 @@ def gun_timeline(
         if nodes[gkey][1] and history_shown(data, scope, seen_guns[gkey]):
             rows.extend(_gun_history(data, scope, seen_guns[gkey], case_label))
     rows.sort(key=lambda r: (r.date_from, r.jurisdiction, r.case))
-    return Timeline(subject=subject, series_key=key, rows=tuple(rows))
+    name: words.Phrase | str = ""
+    if firearm_id is not None:
+        name = gun_phrase(guns_of(data)[record_key(data.firearms[firearm_id])])
+    return Timeline(subject=subject, series_key=key, rows=tuple(rows), firearm_name=name)
 
 
 def row_properties(row: TimelineRow) -> dict[str, Any]:
     props = asdict(row)
-    props.pop("latitude"), props.pop("longitude")
+    for only_for_pages in ("latitude", "longitude", "firearm_names", "firearm_name", "said"):
+        props.pop(only_for_pages)
     props["date_from"] = row.date_from.isoformat()
     props["date_to"] = row.date_to.isoformat() if row.date_to else None
     props["firearms"] = list(row.firearms)

@@ -30,6 +30,10 @@ class Jurisdiction(Base):
     name: Mapped[str] = mapped_column(String(200))
     # A foreign partner sees only hit / no-hit with opaque references.
     is_partner: Mapped[bool] = mapped_column(default=False)
+    # The country or area of the shipped map outlines (ISO alpha-2, ``service/intel/geo.py``)
+    # the events map draws this jurisdiction as; NULL: recognised from its code or name,
+    # or listed beside the map when neither is one of the outlines.
+    map_region: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class Agency(Base):

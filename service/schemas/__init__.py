@@ -7,8 +7,8 @@ Every schema is re-exported here, so ``from service.schemas import CasePublic`` 
 
 from service.schemas.base import Input, Patch, Public
 from service.schemas.accounts import (
-    AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, RefreshRequest, Token, UserCreate, UserPublic,
-    UserUpdate,
+    AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, JurisdictionUpdate, RefreshRequest, Token,
+    UserCreate, UserPublic, UserUpdate,
 )
 from service.schemas.cases import (
     CaseCreate, CaseDetail, CasePublic, CaseRef, CaseUpdate, CustodyCreate, CustodyPublic, EventCreate, EventPublic,
@@ -40,7 +40,7 @@ __all__ = [
     "AgencyCreate", "AgencyPublic", "AuditPublic", "AuditVerify", "CandidatePublic", "CaseCreate", "CaseDetail",
     "CasePublic", "CaseRef", "CaseUpdate", "CustodyCreate", "CustodyPublic", "DisclosureCreate", "DisclosureDecision",
     "DisclosurePublic", "EventCreate", "EventPublic", "ExhibitCreate", "ExhibitPublic", "HitPublic",
-    "JurisdictionCreate", "JurisdictionPublic", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
+    "JurisdictionCreate", "JurisdictionPublic", "JurisdictionUpdate", "LeadCreate", "LeadPublic", "LeadTransition", "PartnerCandidate",
     "PartnerRunResult", "Public", "ReviewCreate", "ReviewPublic", "RunCreate", "RunPublic", "RunScope", "ScanPublic",
     "RefreshRequest", "Token", "Turnaround", "UrgencyUpdate", "UserCreate", "UserPublic", "UserUpdate",
     "DestructionCreate", "DestructionDecision", "DestructionPublic", "FirearmCreate", "FirearmEventCreate",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import ClassVar
+
+from pydantic import BaseModel, Field, field_validator
 
 from service.models import Role
 from service.api.types import BodyId, JsonBool, OptionalBodyId
@@ -25,10 +27,41 @@ class RefreshRequest(Input):
 # --- jurisdictions, agencies, users -------------------------------------------------
 
 
+def _map_region(value: str | None) -> str | None:
+    """An area of the shipped map outlines by its ISO alpha-2 code; empty means none."""
+    if value is None or not value.strip():
+        return None
+    from service.intel.geo import region_codes  # the outlines are read only when a region is given
+
+    code = value.strip().upper()
+    if code not in region_codes():
+        raise ValueError(f"map_region: {value!r} is none of the map's areas ({', '.join(region_codes())})")
+    return code
+
+
 class JurisdictionCreate(Input):
     code: str = Field(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
     is_partner: JsonBool = False
+    #: The area of the events map the jurisdiction is drawn as (ISO alpha-2 of the shipped outlines).
+    map_region: str | None = Field(default=None, max_length=8)
+
+    @field_validator("map_region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        return _map_region(v)
+
+
+class JurisdictionUpdate(Patch):
+    name: str = Field(default=None, min_length=1, max_length=200)
+    #: null or "" takes the jurisdiction off the map (unless its code or name is a country's).
+    map_region: str | None = Field(default=None, max_length=8)
+    nullable: ClassVar[frozenset[str]] = frozenset({"map_region"})
+
+    @field_validator("map_region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        return _map_region(v)
 
 
 class JurisdictionPublic(Public):
@@ -36,6 +69,7 @@ class JurisdictionPublic(Public):
     code: str
     name: str
     is_partner: bool
+    map_region: str | None = None
 
 
 class AgencyCreate(Input):

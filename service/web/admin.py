@@ -14,14 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import jurisdictions as jurisdictions_api
 from service.api.routes import users as users_api
 from service.models import Agency, Role
-from service.schemas import AgencyCreate, JurisdictionCreate, UserCreate, UserUpdate
+from service.intel.geo import region_codes
+from service.schemas import AgencyCreate, JurisdictionCreate, JurisdictionUpdate, UserCreate, UserUpdate
+from service.web.analyst import COUNTRY_NAMES
 from service.web.auth import PREFIX, ViewerDep, need
 from service.web.pages import CsrfField, guard
-from service.web.render import error_page, render
+from service.web.render import error_page, render, translator
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -37,9 +40,11 @@ def _page(request, session, viewer, status_code=200, form_error=None, form=None,
     agencies = list(session.scalars(select(Agency).order_by(Agency.jurisdiction_id, Agency.name)))
     codes = {j.id: j.code for j in jurs}
     session.commit()
+    _ = translator(request, viewer)
+    regions = [(code, _(COUNTRY_NAMES[code]) if code in COUNTRY_NAMES else code) for code in region_codes()]
     return render(request, "admin.html", status_code=status_code, viewer=viewer, users=users, jurisdictions=jurs,
                   agencies=agencies, codes=codes, roles=[r.value for r in Role], form_error=form_error, form=form,
-                  done=done)
+                  done=done, regions=regions)
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -84,7 +89,7 @@ def create_user(
 
 @router.post("/admin/users/{user_id}")
 def update_user(
-    user_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    user_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     role: Annotated[str, Form(max_length=40)] = "", is_active: Annotated[str, Form(max_length=10)] = "",
     csrf_token: CsrfField = None,
 ) -> Response:
@@ -102,12 +107,26 @@ def update_user(
 def create_jurisdiction(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     code: Annotated[str, Form(max_length=64)] = "", name: Annotated[str, Form(max_length=400)] = "",
-    is_partner: Annotated[bool, Form()] = False, csrf_token: CsrfField = None,
+    is_partner: Annotated[bool, Form()] = False, map_region: Annotated[str, Form(max_length=8)] = "",
+    csrf_token: CsrfField = None,
 ) -> Response:
     def action():
         jurisdictions_api.create_jurisdiction(JurisdictionCreate(code=code.strip(), name=name.strip(),
-                                                                 is_partner=is_partner), session, viewer.user)
+                                                                 is_partner=is_partner, map_region=map_region),
+                                              session, viewer.user)
     return _act(request, session, settings, viewer, csrf_token, "jurisdiction", action)
+
+
+@router.post("/admin/jurisdictions/{jurisdiction_id}")
+def update_jurisdiction(
+    jurisdiction_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    map_region: Annotated[str, Form(max_length=8)] = "", csrf_token: CsrfField = None,
+) -> Response:
+    """The area of the events map a jurisdiction is drawn as ("" takes it off the map)."""
+    def action():
+        jurisdictions_api.update_jurisdiction(jurisdiction_id, JurisdictionUpdate(map_region=map_region), session,
+                                              viewer.user)
+    return _act(request, session, settings, viewer, csrf_token, "map_region", action)
 
 
 @router.post("/admin/agencies")

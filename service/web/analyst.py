@@ -190,7 +190,8 @@ def link_chart_page(request: Request, session: SessionDep, settings: SettingsDep
     code = language(request, viewer)
     env = environment(code)
     view = chart_view(chart, own_jurisdiction=viewer.jurisdiction, prefix=PREFIX, gettext=translator(request, viewer),
-                      term=env.globals["term"], max_groups=params.max_series_drawn)
+                      term=env.globals["term"], max_groups=params.max_series_drawn, say=env.globals["say"],
+                      day=env.filters["day"])
     g = chart.graph
     series = []
     for s in chart.series:
@@ -288,7 +289,8 @@ def timeline_page(request: Request, session: SessionDep, settings: SettingsDep, 
     elif params.firearm is not None:
         subject = _("Life of firearm %(name)s") % {"name": params.firearm}
     elif params.firearm_id is not None:
-        subject = _("Life of firearm %(name)s") % {"name": tl.subject.removeprefix("firearm ")}
+        subject = _("Life of firearm %(name)s") % {"name": environment(language(request, viewer)).globals["say"](
+            tl.firearm_name)}
     else:
         subject = tl.subject
     ctx.update(subject=subject, timeline=tl, figure=_timeline_svg(tl.rows, colours), event_map=_event_map(tl.rows, colours),

@@ -1,7 +1,8 @@
 """The pages' message catalog: what is to be translated, and updating the .po files.
 
-``extract()`` collects every message of the templates (``_()``, ``{% trans %}``) and of
-the page modules (``_()``, ``N_()``). ``python -m service.web.catalog`` writes
+``extract()`` collects every message of the templates (``_()``, ``{% trans %}``), of
+the page modules (``_()``, ``N_()``) and of the products' sentences about a gun
+(``service/intel/words.py``, ``N_()``). ``python -m service.web.catalog`` writes
 ``locale/messages.pot`` and merges it into each language's ``messages.po`` (new
 messages arrive untranslated, obsolete ones are dropped); the translators then fill
 in the empty ``msgstr``. ``tests/service/web/test_i18n.py`` fails while any is empty.
@@ -21,6 +22,8 @@ from service.web.i18n import LOCALE_DIR, TRANSLATED
 HERE = Path(__file__).resolve().parent
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("templates/**.html", "jinja2"), ("*.py", "python")]
+INTEL = HERE.parent / "intel"
+INTEL_METHODS = [("words.py", "python")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 
 
@@ -32,6 +35,13 @@ def extract() -> Catalog:
         if filename.startswith("catalog") or not message:
             continue
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    # The sentences the products write about a gun (what happened, a gun's name), which
+    # the pages say in the reader's language.
+    for filename, lineno, message, comments, context in extract_from_dir(
+        INTEL, INTEL_METHODS, keywords={"N_": None}, strip_comment_tags=True
+    ):
+        if message:
+            catalog.add(message, None, [(f"intel/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
 

@@ -14,11 +14,13 @@ looks the same each time) and the groups are packed in rows, largest first.
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any, Callable
 from urllib.parse import urlencode
 
 import networkx as nx
 
+from service.intel import words
 from service.intel.graph import LinkChart
 from service.web.i18n import N_
 
@@ -37,19 +39,38 @@ EDGE_STYLES = {
     "lead": dict(colour="#e67700", width=1.6, dash="2 3"),
 }
 # The words of the legend and the details panel (anything else is shown as it is named).
-KIND_NAMES = {"case": N_("case"), "firearm": N_("firearm"), "event": N_("event")}
+KIND_NAMES = {"case": N_("case"), "firearm": N_("firearm"), "event": N_("event"), "trace": N_("trace request"),
+              "stolen_alert": N_("lost-and-stolen alert")}
 LINK_NAMES = {
     "hit": N_("confirmed hit"),
     "firearm": N_("test fire of the same seized firearm"),
     "event": N_("event of the case"),
     "lead": N_("open lead"),
+    "registered_in": N_("case the firearm was registered under"),
+    "firearm_link": N_("firearm linked to the case by a hit"),
+    "trace": N_("trace request about the firearm"),
+    "stolen_alert": N_("lost-and-stolen register match"),
 }
 FACT_NAMES = {
     "jurisdiction": N_("Jurisdiction"), "series": N_("Series"), "incident_date": N_("Incident date"),
     "reference": N_("Reference"), "title": N_("Title"), "event_kind": N_("Kind"), "date_from": N_("Date"),
     "date_to": N_("Last day"), "location": N_("Place"), "precision": N_("Location precision"),
     "detail": N_("Shown in full"), "latitude": N_("Latitude"), "longitude": N_("Longitude"),
+    # a firearm, its trace requests and its lost-and-stolen alerts
+    "firearm": N_("Firearm"), "firearm_id": N_("Firearm record"), "firearm_type": N_("Type"), "make": N_("Make"),
+    "model": N_("Model"), "calibre": N_("Calibre"), "serial_number": N_("Serial number"), "status": N_("Status"),
+    "country_of_manufacture": N_("Country of manufacture"), "traces": N_("Trace requests"),
+    "open_traces": N_("Trace requests open"), "stolen_alerts": N_("Lost-and-stolen alerts"),
+    "unacknowledged_alerts": N_("Alerts not acknowledged"), "trace_id": N_("Trace request"),
+    "target": N_("Addressed to"), "addressee": N_("Addressee"), "partner": N_("Partner jurisdiction"),
+    "date": N_("Date"), "deadline": N_("Deadline"), "answered": N_("Answered on"), "alert_id": N_("Alert"),
+    "register": N_("Register"), "country": N_("Country"), "date_reported": N_("Date reported"),
+    "acknowledged": N_("Acknowledged"),
 }
+# Facts whose values are API values (a type, a state, whom a request goes to): shown as the reader's word.
+TERM_FACTS = {"event_kind", "precision", "firearm_type", "status", "target"}
+# Facts that are ISO dates: shown in the reader's date format.
+DATE_FACTS = {"incident_date", "date_from", "date_to", "date", "deadline", "answered", "date_reported"}
 HIDDEN_FACTS = {"kind", "label", "case_id"}
 MAX_NODES_DRAWN = 1500
 ROW_WIDTH = 1100.0
@@ -88,8 +109,39 @@ def _node_url(attrs: dict, own_jurisdiction: str, prefix: str) -> str:
     return ""
 
 
+def _label(a: dict, say: Callable[[Any], str], term: Callable[[Any], str], day: Callable[[date], str]) -> str:
+    """A node's label in the reader's language. The graph holds the English (GraphML and
+    CSV downloads keep it); a label the products wrote from a known sentence is said
+    again from the node's facts, anything else (a reference, free text) is shown as it is."""
+    label = str(a.get("label", ""))
+    kind = a.get("kind")
+    again = None
+    if kind == "firearm" and a.get("firearm_id") is not None:
+        again = words.gun_name(a.get("make"), a.get("model"), a.get("firearm_type") or "", a.get("serial_number"),
+                               a["firearm_id"])
+    elif kind == "trace" and a.get("status"):
+        to = a.get("partner") or a.get("addressee") or words.Term(a.get("target") or "")
+        again = words.trace_node(to, a["status"])
+    elif kind == "stolen_alert" and a.get("register"):
+        again = words.alert_node(a["register"])
+    elif kind == "event" and a.get("event_kind") and a.get("date_from"):
+        if label == f"{a['event_kind']} {a['date_from']}":
+            return f"{term(a['event_kind'])} {_day(a['date_from'], day)}"
+    if again is not None and str(again) == label:
+        return say(again)
+    return label
+
+
+def _day(value: str, day: Callable[[date], str]) -> str:
+    try:
+        return day(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return value
+
+
 def chart_view(chart: LinkChart, *, own_jurisdiction: str, prefix: str, gettext: Callable[[str], str],
-               term: Callable[[Any], str], max_groups: int) -> dict[str, Any]:
+               term: Callable[[Any], str], max_groups: int, say: Callable[[Any], str] = words.text,
+               day: Callable[[date], str] = date.isoformat) -> dict[str, Any]:
     """Everything the renderer and the legend need, JSON-ready."""
     _ = gettext
     g = chart.graph
@@ -139,15 +191,17 @@ def chart_view(chart: LinkChart, *, own_jurisdiction: str, prefix: str, gettext:
             style["fill"] = colour_of.get(a.get("jurisdiction", ""), "#495057")
         hollow = kind == "case" and not a.get("detail")
         kind_name = _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind.replace("_", " ")
-        label = str(a.get("label", node))
+        label = _label(a, say, term, day) if "label" in a else str(node)
         facts = []
         for key, value in a.items():
             if key in HIDDEN_FACTS or value in ("", None):
                 continue
             if isinstance(value, bool):
                 value = _("yes") if value else _("no")
-            elif key in ("event_kind", "precision"):
+            elif key in TERM_FACTS:
                 value = term(value)
+            elif key in DATE_FACTS:
+                value = _day(value, day)
             name = _(FACT_NAMES[key]) if key in FACT_NAMES else key.replace("_", " ")
             facts.append([name, str(value)])
         where = a.get("jurisdiction")

@@ -184,6 +184,13 @@ def make_environment(code: str, templates: Path) -> jinja2.Environment:
         return gettext(TERMS[value]) if value in TERMS else str(value)
 
     env.globals["term"] = term
+
+    def say(value) -> str:
+        """A product's sentence (:class:`service.intel.words.Phrase`) or plain text, in this language."""
+        from service.intel.words import text
+        return "–" if value is None or value == "" else text(value, gettext, term, fmt.date)
+
+    env.globals["say"] = say
     env.globals["role_name"] = term
     env.globals["lang"] = LANGUAGES[code]
     env.globals["languages"] = list(LANGUAGES.values())

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import disclosures as disclosures_api
 from service.api.routes import hits as hits_api
@@ -55,7 +56,7 @@ def inbox(request: Request, session: SessionDep, settings: SettingsDep, viewer: 
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
-def lead_page(lead_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+def lead_page(lead_id: DbId, request: Request, session: SessionDep, settings: SettingsDep,
               viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "leads:read")
@@ -89,7 +90,7 @@ def _hit_context(session, settings, viewer: Viewer, hit_id: int) -> dict:
 
 
 @router.get("/hits/{hit_id}", response_class=HTMLResponse)
-def hit_page(hit_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+def hit_page(hit_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
              requested: int = 0) -> HTMLResponse:
     try:
         ctx = _hit_context(session, settings, viewer, hit_id)
@@ -100,7 +101,7 @@ def hit_page(hit_id: int, request: Request, session: SessionDep, settings: Setti
 
 @router.post("/hits/{hit_id}/disclosures")
 def request_disclosure(
-    hit_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    hit_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     justification: Annotated[str, Form(max_length=4000)] = "",
     csrf_token: CsrfField = None,
 ) -> Response:

@@ -24,7 +24,7 @@ from service.api.routes import leads as leads_api
 from service.api.routes import login as login_api
 from service.api.routes import reviews as reviews_api
 from service.api.routes import runs as runs_api
-from service.crud.access import own_candidate
+from service.crud.access import own_candidate, sees_only_hit_no_hit
 from service.api.types import MAX_DB_ID, DbId
 from service.crud.signin import revoke_session, token_hash
 from service.models import (
@@ -185,6 +185,10 @@ def choose_language(
 def runs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "runs:read")
+        if sees_only_hit_no_hit(session, viewer.user):
+            # A partner jurisdiction learns hit or no-hit only (the API refuses it the candidates
+            # and their scores): its scan queries, with that answer, are on the partner page.
+            return RedirectResponse(f"{PREFIX}/partner#scan-title", status.HTTP_303_SEE_OTHER)
         runs = runs_api.list_runs(session, viewer.user)
     except HTTPException as exc:
         return error_page(request, viewer, exc)

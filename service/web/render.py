@@ -7,6 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastapi import HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
 from service.web import csrf
@@ -87,4 +89,14 @@ def error_page(request: Request, viewer: Viewer | None, exc: HTTPException) -> H
                   detail=exc.detail)
 
 
-__all__ = ["DEFAULT", "STATIC", "error_page", "language", "render", "translator"]
+async def invalid_request(request: Request, exc: RequestValidationError):
+    """A request the route's types refuse (an id no database holds, a field too long): the
+    API keeps FastAPI's JSON 422; a page gets the error page with the same reasons, so a
+    person never reads JSON. The upload script asks for JSON and gets it."""
+    if not request.url.path.startswith(PREFIX + "/") or "application/json" in request.headers.get("accept", ""):
+        return await request_validation_exception_handler(request, exc)
+    reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors())
+    return error_page(request, None, HTTPException(422, detail=reasons))
+
+
+__all__ = ["DEFAULT", "STATIC", "error_page", "invalid_request", "language", "render", "translator"]

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import cases as cases_api
 from service.api.routes import events as events_api
@@ -28,6 +29,7 @@ from service.api.routes import tracing as tracing_api
 from service.models import CorrelationRun, EventKind, ExhibitKind, LocationPrecision, User
 from service.schemas import CaseCreate, EventCreate, ExhibitCreate
 from service.web.auth import PREFIX, Viewer, ViewerDep, need
+from service.crud.access import sees_only_hit_no_hit
 from service.web.pages import CsrfField, guard
 from service.web.render import error_page, render
 
@@ -128,7 +130,7 @@ def _case_context(request: Request, session, settings, viewer: Viewer, case_id: 
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+def case_page(case_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
               created: int = 0, acknowledged: int = 0) -> HTMLResponse:
     try:
         ctx = _case_context(request, session, settings, viewer, case_id)
@@ -151,7 +153,7 @@ def _case_form_refused(request, session, settings, viewer, case_id, exc: HTTPExc
 
 @router.post("/cases/{case_id}/events")
 def add_event(
-    case_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    case_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     kind: Annotated[str, Form(max_length=40)] = "",
     date_from: Annotated[str, Form(max_length=20)] = "",
     date_to: Annotated[str, Form(max_length=20)] = "",
@@ -183,7 +185,7 @@ def add_event(
 
 @router.post("/cases/{case_id}/exhibits")
 def add_exhibit(
-    case_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    case_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     kind: Annotated[str, Form(max_length=40)] = "",
     lab_number: Annotated[str, Form(max_length=200)] = "",
     event_id: Annotated[str, Form(max_length=20)] = "",
@@ -224,11 +226,19 @@ def _exhibit_context(session, settings, viewer: Viewer, exhibit_id: int) -> dict
             runs.setdefault(r.scan_id, []).append(r)
     session.commit()
     return dict(exhibit=exhibit, case=case, scans=scans, runs=runs, can_upload=viewer.may("scans:upload"),
-                max_bytes=settings.max_upload_bytes, results=None)
+                max_bytes=settings.max_upload_bytes, results=None, run_href=_run_href(session, viewer))
+
+
+def _run_href(session, viewer: Viewer):
+    """Where a run of this user opens: its page, or for a partner jurisdiction (hit or no-hit
+    only, as the API answers it) its row among the partner page's scan queries."""
+    if sees_only_hit_no_hit(session, viewer.user):
+        return lambda run_id: f"{PREFIX}/partner#run-{run_id}"
+    return lambda run_id: f"{PREFIX}/runs/{run_id}"
 
 
 @router.get("/exhibits/{exhibit_id}", response_class=HTMLResponse)
-def exhibit_page(exhibit_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+def exhibit_page(exhibit_id: DbId, request: Request, session: SessionDep, settings: SettingsDep,
                  viewer: ViewerDep) -> HTMLResponse:
     try:
         ctx = _exhibit_context(session, settings, viewer, exhibit_id)
@@ -239,7 +249,7 @@ def exhibit_page(exhibit_id: int, request: Request, session: SessionDep, setting
 
 @router.post("/exhibits/{exhibit_id}/scans")
 def upload_scans(
-    exhibit_id: int, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+    exhibit_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
     files: Annotated[list[UploadFile], File()],
     instrument: Annotated[str, Form(max_length=200)] = "",
     region: Annotated[str, Form(max_length=40)] = "breech_face",
@@ -262,13 +272,14 @@ def upload_scans(
                                               "reason": exc.detail} for f in files]}, status_code=exc.status_code)
         return error_page(request, viewer, exc)
     results = []
+    run_href = _run_href(session, viewer)
     for f in files:
         try:
             out = scans_api.upload_scan(exhibit_id, request, f, session, settings, viewer.user,
                                         instrument=instrument.strip(), region=region)
             results.append({"filename": f.filename, "ok": True, "status": 201, "scan_id": out.scan.id,
                             "sha256": out.scan.sha256, "run_id": out.run.id,
-                            "run_url": f"{PREFIX}/runs/{out.run.id}",
+                            "run_url": run_href(out.run.id),
                             "run_status_url": f"{PREFIX}/runs/{out.run.id}/status"})
         except HTTPException as exc:
             session.rollback()
@@ -285,7 +296,7 @@ def upload_scans(
 
 
 @router.get("/runs/{run_id}/status")
-def run_status(run_id: int, session: SessionDep, viewer: ViewerDep) -> JSONResponse:
+def run_status(run_id: DbId, session: SessionDep, viewer: ViewerDep) -> JSONResponse:
     """A run's state for the upload page's script (same check as the API's read)."""
     try:
         need(viewer, "runs:read")

@@ -34,6 +34,20 @@ def test_demo_seeds_logins_and_sample_cases(tmp_path, sample_scans, capsys):
         assert [a["firearm_id"] for a in svc.ok(svc.get("/api/alerts", "investigator.north"))] == [gun["id"]]
         assert len(svc.ok(svc.get("/api/traces/overdue", "investigator.north"))) == 1
         assert svc.ok(svc.get(f"/api/firearms/{gun['id']}/people", "investigator.north"))[0]["name"] == "Demo Seller"
+        # The made-up jurisdictions are drawn on the events map as the areas the demo gives them;
+        # the foreign partner is outside the region's map.
+        regions = {j["code"]: j["map_region"] for j in svc.ok(svc.get("/api/jurisdictions", "analyst.north"))}
+        assert regions == {"NORTH": "RS", "SOUTH": "MK", "PARTNER": None}
+        import re
+
+        page = svc.client.get("/review/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        r = svc.client.post("/review/login", data={"username": "analyst.north", "csrf_token": token,
+                                                   "password": svc.passwords["analyst.north"]})
+        assert r.status_code == 200, r.text
+        page = svc.client.get("/review/intel/map").text
+        assert f'data-country="RS" data-events="{len(cases)}"' in page
+        assert f'data-country="MK" data-events="{len(south)}"' in page
 
 
 def test_a_demo_left_by_an_older_version_is_set_aside(tmp_path, monkeypatch):

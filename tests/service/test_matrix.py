@@ -181,6 +181,7 @@ def record_rows(i) -> list[Row]:
         Row("PATCH", f"/api/users/{i['target_user']}", ADMINS, 200, body=lambda: {"full_name": _unique()}),
         Row("POST", f"/api/users/{i['target_user']}/unlock", ADMINS, 200, own=200),
         Row("POST", "/api/jurisdictions", ADMINS, 201, body=lambda: {"code": _unique(), "name": "x"}),
+        Row("PATCH", f"/api/jurisdictions/{i['SOUTH']}", ADMINS, 200, body=lambda: {"map_region": "MK"}),
         Row("POST", "/api/agencies", ADMINS, 201, body=lambda: {"jurisdiction_id": i["SOUTH"], "name": _unique()}),
         Row("GET", "/api/cases", READERS, 200),
         Row("POST", "/api/cases", WRITERS, 201, body=lambda: {"reference": _unique()}),

@@ -110,3 +110,49 @@ def test_free_text_firearms_become_records_and_the_text_is_kept(service, sample_
         migrated = s.scalars(select(AuditEntry).where(AuditEntry.action == "migrate")).all()
     assert len(migrated) == 1 and sorted(json.loads(migrated[0].detail)["firearms"]) == sorted(guns)
     assert service.ok(service.get("/api/audit/verify", "auditor.north"))["ok"] is True
+
+
+def test_jurisdictions_keep_their_rows_and_gain_an_empty_map_region(service):
+    """0010 on a database in use: the jurisdictions stay, each with no map region (the map
+    goes on recognising them by code or name); going back drops only the column, and the
+    region an administrator sets afterwards is what the API and the map read."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from service.migrations.runner import alembic_config
+
+    ids = service.world()
+    before = service.ok(service.get("/api/jurisdictions", "admin.north"))
+    engine = make_engine(service.settings.database_url)
+    try:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+        with engine.connect() as conn:
+            assert "map_region" not in {c["name"] for c in inspect(conn).get_columns("jurisdiction")}
+        upgrade_head(engine)
+        with engine.connect() as conn:
+            assert "map_region" in {c["name"] for c in inspect(conn).get_columns("jurisdiction")}
+    finally:
+        engine.dispose()
+    after = service.ok(service.get("/api/jurisdictions", "admin.north"))
+    assert after == before and all(j["map_region"] is None for j in after)
+
+    # The administrator sets and clears it; a region the map has not, or another role, is refused.
+    south = f"/api/jurisdictions/{ids['SOUTH']}"
+    assert service.ok(service.patch(south, "admin.north", json={"map_region": "mk"}))["map_region"] == "MK"
+    for bad in ({"map_region": "FR"}, {"map_region": 7}, {"code": "X"}, {"name": None}, {"name": ""}):
+        r = service.patch(south, "admin.north", json=bad)
+        assert r.status_code == 422 and r.json()["detail"], bad
+    assert service.patch(south, "analyst.north", json={"map_region": "AL"}).status_code == 403
+    assert service.patch("/api/jurisdictions/2147483647", "admin.north", json={"map_region": "AL"}).status_code == 404
+    made = service.ok(service.post("/api/jurisdictions", "admin.north",
+                                   json={"code": "EAST", "name": "Eastmarch", "map_region": "AL"}), 201)
+    assert made["map_region"] == "AL"
+    assert service.post("/api/jurisdictions", "admin.north",
+                        json={"code": "WEST", "name": "W", "map_region": "ZZ"}).status_code == 422
+    jurs = {j["code"]: j["map_region"] for j in service.ok(service.get("/api/jurisdictions", "analyst.south"))}
+    assert jurs == {"NORTH": None, "SOUTH": "MK", "PARTNER": None, "EAST": "AL"}
+    assert service.ok(service.patch(south, "admin.north", json={"map_region": None}))["map_region"] is None
+    assert service.ok(service.get("/api/audit/verify", "auditor.north"))["ok"] is True

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from service import audit
 from service.api.deps import Admin, CurrentUser, SessionDep
-from service.api.types import errors
+from service.api.types import DbId, errors
 from service.models import Agency, Jurisdiction
-from service.schemas import AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic
+from service.schemas import AgencyCreate, AgencyPublic, JurisdictionCreate, JurisdictionPublic, JurisdictionUpdate
 
 router = APIRouter(tags=["jurisdictions"])
 
@@ -30,7 +30,23 @@ def create_jurisdiction(body: JurisdictionCreate, session: SessionDep, admin: Ad
     except IntegrityError:
         session.rollback()
         raise HTTPException(409, detail="jurisdiction code already exists") from None
-    audit.record(session, admin, "create", "jurisdiction", jur.id, code=jur.code)
+    audit.record(session, admin, "create", "jurisdiction", jur.id, code=jur.code, map_region=jur.map_region or "")
+    session.commit()
+    return jur
+
+
+@router.patch("/jurisdictions/{jurisdiction_id}", response_model=JurisdictionPublic, responses=errors(404, 422))
+def update_jurisdiction(jurisdiction_id: DbId, body: JurisdictionUpdate, session: SessionDep, admin: Admin) -> Jurisdiction:
+    """Rename a jurisdiction or set the area of the events map it is drawn as.
+
+    Its code stays: it names the jurisdiction in opaque references, reports and the audit trail."""
+    jur = session.get(Jurisdiction, jurisdiction_id)
+    if jur is None:
+        raise HTTPException(404, detail="jurisdiction not found")
+    changes = body.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(jur, field, value)
+    audit.record(session, admin, "update", "jurisdiction", jur.id, **{k: v or "" for k, v in changes.items()})
     session.commit()
     return jur
 

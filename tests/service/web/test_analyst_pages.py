@@ -162,6 +162,33 @@ def test_the_analyst_sees_the_link_chart_with_the_case_a_click_opens(intel_world
     assert r.status_code == 422 and "max_series_drawn" in r.text and 'id="f-max"' in r.text
 
 
+def test_the_link_chart_names_guns_traces_and_alerts_in_the_readers_language(intel_world):
+    """The graph keeps English (its GraphML and CSV downloads say what the API says); the
+    page says a gun's name, its trace requests and alerts and their facts in the reader's words."""
+    c = page_client(intel_world, "analyst.south")
+    chart = lambda lang: json.loads(re.search(  # noqa: E731
+        r'<script type="application/json" id="chart-data">(.*?)</script>',
+        c.get("/review/intel/link-chart", headers={"Accept-Language": lang}).text, re.S).group(1))
+    en = {n["id"]: n for n in chart("en")["nodes"]}
+    gun = en[f"firearm:#{intel_world.firearm_id}"]
+    assert gun["label"] == f"Zastava M70 s/n {SERIAL} (firearm {intel_world.firearm_id})"
+    (trace,) = [n for n in en.values() if n["kind"] == "trace"]
+    assert trace["label"] == "trace to PARTNER (sent)" and trace["kind_name"] == "trace request"
+    for code in TRANSLATED:
+        _ = translations(code).gettext
+        nodes = {n["id"]: n for n in chart(LANGUAGES[code].tag)["nodes"]}
+        assert nodes[gun["id"]]["label"] == _("%(name)s s/n %(serial)s (firearm %(id)s)") % {
+            "name": "Zastava M70", "serial": SERIAL, "id": intel_world.firearm_id}, code
+        t = nodes[trace["id"]]
+        assert t["label"] == _("trace to %(to)s (%(status)s)") % {"to": "PARTNER", "status": _("sent")}, code
+        assert t["kind_name"] == _("trace request") != "trace request"
+        facts = dict(t["facts"])
+        assert facts[_("Deadline")] != "2999-01-01" and "2999" in facts[_("Deadline")], (code, facts)
+        assert facts[_("Addressed to")] == _("partner jurisdiction"), (code, facts)
+        (alert,) = [n for n in nodes.values() if n["kind"] == "stolen_alert"]
+        assert alert["label"] == _("on lost-and-stolen register %(register)s") % {"register": "interpol-demo"}
+
+
 def test_every_download_format_of_each_product_matches_the_api(intel_world):
     svc = intel_world.svc
     c = page_client(intel_world, "analyst.north")
@@ -212,6 +239,9 @@ def test_life_of_a_gun_statistics_and_the_map(intel_world):
     assert r.status_code == 200
     assert 'data-country="RS" data-events="2"' in r.text and 'data-country="MD" data-events="0"' in r.text
     assert 'data-jurisdiction="NORTH"' in r.text  # listed beside the map
+    # ... in its own table beside the map: the codes that name no country and have no map region.
+    off_map = re.search(r'<table class="grid" data-testid="off-map">(.*?)</table>', r.text, re.S).group(1)
+    assert re.findall(r'data-jurisdiction="(\w+)"', off_map) == ["NORTH", "SOUTH"] and "<caption>" in off_map
     r = c.get("/review/intel/map?kind=shooting")
     assert 'data-country="RS" data-events="0"' in r.text
     rows = list(csv.DictReader(io.StringIO(c.get("/review/intel/map.csv").text)))
@@ -225,6 +255,49 @@ def test_life_of_a_gun_statistics_and_the_map(intel_world):
     assert r.status_code == 200 and 'data-testid="routes"' in r.text
     png = c.get("/review/intel/firearms/routes.png")
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_the_administrator_gives_a_jurisdiction_its_map_region_and_the_map_draws_it(intel_world):
+    """SOUTH's code names no country: the administrator sets its map region on the admin
+    page (the API's PATCH underneath), and the map draws SOUTH's events there; NORTH stays
+    listed beside the map. A region the map has not, or another role, is refused."""
+    svc = intel_world.svc
+    admin = page_client(intel_world, "admin.north")
+    page = admin.get("/review/admin").text
+    south = next(j for j in svc.ok(svc.get("/api/jurisdictions", "admin.north")) if j["code"] == "SOUTH")
+    assert 'data-testid="map-region-form-SOUTH"' in page and south["map_region"] is None
+    bad = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "FR"})
+    assert bad.status_code == 422 and "map_region" in bad.text and 'data-testid="form-error"' in bad.text
+    huge = admin.post(f"/review/admin/jurisdictions/{2**40}", data={"map_region": "BA"})
+    assert huge.status_code == 422 and 'data-testid="refusal"' in huge.text  # an id no database holds: a page
+    assert admin.post("/review/admin/jurisdictions/999999", data={"map_region": "BA"}).status_code == 404
+    assert admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "BA"},
+                      csrf=False).status_code == 403
+    analyst = page_client(intel_world, "analyst.north")
+    r = analyst.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "BA"})
+    assert r.status_code == 403 and "Traceback" not in r.text
+    try:
+        r = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": "ba"})
+        assert r.status_code == 303
+        page = admin.get(r.headers["location"]).text
+        assert 'data-jurisdiction="SOUTH" data-map-region="BA"' in page
+        assert svc.ok(svc.get("/api/jurisdictions", "analyst.north"))[1]["map_region"] == "BA"
+        r = analyst.get("/review/intel/map")
+        assert 'data-country="BA" data-events="2"' in r.text
+        off_map = re.search(r'data-testid="off-map">(.*?)</table>', r.text, re.S).group(1)
+        assert re.findall(r'data-jurisdiction="(\w+)"', off_map) == ["NORTH"]
+        rows = {row["jurisdiction"]: row for row in csv.DictReader(io.StringIO(analyst.get("/review/intel/map.csv").text))}
+        assert rows["SOUTH"]["country"] == "BA" and rows["NORTH"]["country"] == ""
+        # In another language, the region's name is the reader's.
+        page = admin.get("/review/admin", headers={"Accept-Language": "sq"}).text
+        assert f'<option value="BA" selected>{html.escape(translations("sq").gettext("Bosnia and Herzegovina"))}</option>' in page
+    finally:
+        r = admin.post(f"/review/admin/jurisdictions/{south['id']}", data={"map_region": ""})
+        assert r.status_code == 303
+    assert svc.ok(svc.get("/api/jurisdictions", "analyst.north"))[1]["map_region"] is None
+    entries = svc.ok(svc.get("/api/audit?limit=5000", "auditor.north"))
+    assert [e["detail"] for e in entries if e["action"] == "update" and e["resource"] == "jurisdiction"][-2:] == [
+        '{"map_region":"BA"}', '{"map_region":""}']
 
 
 def test_roles_without_intelligence_get_the_apis_refusal(intel_world):
@@ -350,6 +423,14 @@ def test_a_gun_record_is_asked_for_decided_traced_and_its_alert_acknowledged_on_
         for kind, words in (("trace_no_record", "trace request: no record held"),
                             ("stolen_alert_acknowledged", "lost-and-stolen alert acknowledged")):
             assert _(words) != words and html.escape(_(words)) in rows[kind], (code, kind)
+        # What happened, and the gun's name, are said in the reader's language too (no English left).
+        said = re.search(r'data-testid="row-summary">(.*?)</td>', rows["trace_no_record"], re.S).group(1)
+        assert said == html.escape(_("trace request %(id)s: no record held by %(by)s")
+                                   % {"id": trace, "by": "PARTNER"}), (code, said)
+        name = re.search(r'data-testid="row-firearm">(.*?)</td>', rows["trace_sent"], re.S).group(1)
+        assert name == html.escape(_("%(name)s s/n %(serial)s (firearm %(id)s)")
+                                   % {"name": "Zastava M57", "serial": RS_SERIAL, "id": w.rs_firearm_id}), (code, name)
+        assert "no record held" not in rows["trace_no_record"] and "(firearm " not in r.text, code
     # The case page with its firearm and acknowledged alert, in another language.
     page = s.get(f"/review/cases/{w.cases['R-1']}", headers={"Accept-Language": "mk"}).text
     assert translations("mk").gettext("Lost-and-stolen alerts") in page

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 
+from service.intel import words
 from service.web.catalog import extract, read
 from service.web.i18n import LANGUAGES, TRANSLATED, Formatter, negotiate, translations
+from service.web.render import environment
 from tests.service.web.conftest import page_client
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
@@ -34,6 +37,42 @@ def test_every_page_message_is_translated_in_every_shipped_language():
             if sorted(TAG.findall(msgid)) != sorted(TAG.findall(m.string)):
                 problems.append(f"{code}: markup differs in {msgid!r}")
     assert not problems, "\n".join(problems[:40])
+
+
+def test_the_products_sentences_about_a_gun_are_in_the_catalog_and_said_in_each_language():
+    """What happened in a gun's life and a gun's name (``service/intel/words.py``) are
+    extracted with the templates, so the test above fails when one lacks a translation;
+    rendered in a language, no English word of them is left."""
+    source = Path(words.__file__).read_text(encoding="utf-8")
+    marked = set(re.findall(r'N_\("([^"]+)"\)', source))
+    assert len(marked) >= 14
+    assert marked <= {m.id for m in extract() if m.id}
+    deadline = date(2024, 3, 1)
+    said = [
+        words.trace_sent(4, "manufacturer", "Zastava Arms", deadline),
+        words.trace_sent(5, "national_registry", "", None),
+        words.trace_answered(4, "PARTNER", True),
+        words.trace_answered(4, "PARTNER", False),
+        words.stolen_reported("interpol-demo"),
+        words.stolen_match("interpol-demo"),
+        words.alert_acknowledged(2, "interpol-demo"),
+        words.linked_to_case("N-10", 7),
+        words.life_cycle_step("stored"),
+        words.gun_name(None, None, "pistol", "A-1", 3),
+        words.trace_node(words.Term("manufacturer"), "answered"),
+    ]
+    assert str(said[0]) == "trace request 4 to manufacturer Zastava Arms, deadline 2024-03-01"
+    english_words = re.compile(r"\b(trace|request|deadline|answered|record|held|reported|register|lost|stolen|"
+                               r"match|alert|acknowledged|linked|case|hit|step|firearm|pistol|manufacturer|"
+                               r"registry)\b")
+    for code in TRANSLATED:
+        env = environment(code)
+        for phrase in said:
+            out = env.globals["say"](phrase)
+            assert out != str(phrase)
+            left = english_words.findall(out.replace("interpol-demo", ""))
+            assert not left, (code, str(phrase), out)
+        assert env.filters["day"](deadline) in env.globals["say"](said[0])
 
 
 def test_catalogs_use_the_fields_usual_terms():

@@ -136,3 +136,59 @@ def test_an_administrator_manages_users_jurisdictions_and_agencies(hit_world):
                                                                              "role": "admin", "jurisdiction_id": "1"})
     assert r.status_code == 403 and "admin" in r.text
     assert svc.post("/api/users", "analyst.north", json={}).status_code in (403, 422)
+
+
+
+def test_a_partner_jurisdictions_submitter_follows_its_query_as_hit_or_no_hit_only(hit_world):
+    """A partner jurisdiction's scans are uploaded on the submitter pages; its runs then open
+    as the API answers them, hit or no-hit, on the partner page: never a list of candidates
+    or their scores, which the API refuses it."""
+    s = client(hit_world, "lab_submitter.partner")
+    hit_run, nohit_run = hit_world.partner_runs["P-1"], hit_world.partner_runs["P-2"]
+    r = s.get("/review/runs")
+    assert r.status_code == 303 and r.headers["location"] == "/review/partner#scan-title"
+    assert s.get(f"/review/runs/{hit_run}").status_code == 403
+    page = s.get("/review/partner").text
+    rows = dict(re.findall(r'<tr data-run="(\d+)"><th scope="row" id="run-\d+">(.*?)</tr>', page, re.S))
+    assert 'data-testid="hit"' in rows[str(hit_run)] and 'data-testid="nohit"' in rows[str(nohit_run)]
+    assert "LR" not in page and "score" not in page.lower()
+    (case,) = [c for c in hit_world.svc.ok(hit_world.svc.get("/api/cases", "lab_submitter.partner"))
+               if c["reference"] == "P-1"]
+    (exhibit,) = hit_world.svc.ok(hit_world.svc.get(f"/api/cases/{case['id']}/exhibits", "lab_submitter.partner"))
+    page = s.get(f"/review/exhibits/{exhibit['id']}").text
+    assert f'href="/review/partner#run-{hit_run}"' in page and f'href="/review/runs/{hit_run}"' not in page
+    # A domestic submitter's runs still open on their own page.
+    north = client(hit_world, "lab_submitter.north")
+    assert north.get("/review/runs").status_code == 200
+
+
+def test_a_lead_page_in_every_language_and_refused_as_by_the_api(hit_world):
+    from service.web.i18n import LANGUAGES, translations
+
+    lead = hit_world.lead_id
+    c = client(hit_world, "investigator.north")
+    assert f'href="/review/leads/{lead}"' in c.get("/review/inbox").text
+    for code, lang in LANGUAGES.items():
+        r = c.get(f"/review/leads/{lead}", headers={"Accept-Language": lang.tag})
+        assert r.status_code == 200 and f'<html lang="{lang.tag}">' in r.text
+        assert translations(code).gettext("Lead %(id)s") % {"id": lead} in r.text, code
+    assert client(hit_world, "auditor.north").get(f"/review/leads/{lead}").status_code == 403
+    assert hit_world.svc.get(f"/api/leads/{lead}", "auditor.north").status_code == 403
+
+
+def test_ids_out_of_range_are_a_404_page_never_a_server_error(hit_world):
+    """Path ids a database cannot hold (beyond 2^31, or 2^63 for SQLite itself) are refused
+    as the API refuses them, not passed on to the driver."""
+    c = client(hit_world, "investigator.north")
+    for big in (2**31, 2**70):
+        for path in ("leads", "hits", "runs", "candidates", "cases", "exhibits"):
+            r = c.get(f"/review/{path}/{big}")
+            assert r.status_code == 422, (path, big, r.status_code)
+            assert r.headers["content-type"].startswith("text/html") and 'data-testid="refusal"' in r.text
+            assert "less than or equal" in r.text and "Traceback" not in r.text
+        post = c.post(f"/review/hits/{big}/disclosures", data={"justification": "x"})
+        assert post.status_code == 422 and 'data-testid="refusal"' in post.text
+        assert c.get(f"/review/runs/{big}/status").status_code == 422
+    # The API keeps FastAPI's JSON answer.
+    api = hit_world.svc.get(f"/api/leads/{2**70}", "investigator.north")
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["path", "lead_id"]

@@ -296,6 +296,26 @@ def test_investigator_partner_and_auditor_paths(hit_world, browser, tmp_path):
     finally:
         ctx.close()
 
+    # An administrator gives SOUTH its map region with the keyboard only: the select, Tab, Enter.
+    south = next(j for j in svc.ok(svc.get("/api/jurisdictions", "admin.north")) if j["code"] == "SOUTH")
+    ctx, page = _signed_in(browser, hit_world, "admin.north", "/review/admin")
+    try:
+        assert page.url == f"{url}/review/admin"
+        check_accessibility(page, "admin")
+        page.focus(f"#region-{south['id']}")
+        page.keyboard.press("ArrowDown")  # the first area after "(none)"
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        row = page.locator('[data-testid="jurisdictions"] tr[data-jurisdiction="SOUTH"]')
+        chosen = row.get_attribute("data-map-region")
+        assert chosen and svc.ok(svc.get("/api/jurisdictions", "admin.north"))[1]["map_region"] == chosen
+        assert page.inner_text('[data-testid="flash"]')
+        shot(page, tmp_path, "admin_en")
+    finally:
+        ctx.close()
+    svc.ok(svc.patch(f"/api/jurisdictions/{south['id']}", "admin.north", json={"map_region": None}))
+
     # The same pages in every language (the visitor's language cookie: these users set none).
     for username, paths in (("investigator.north", ["/review/inbox", f"/review/hits/{hit_world.hit_id}"]),
                             ("partner.partner", ["/review/partner"]),
