@@ -7,7 +7,7 @@ Layers point one way: ``io`` -> ``preprocess``/``signature`` -> ``compare``/``de
 __version__ = "0.1.0"
 
 # Bumped whenever a change can alter a score; stored with every signature and score.
-ALGORITHM_VERSION = "bce-0.3.0"
+ALGORITHM_VERSION = "bce-0.4.0"
 
 from ballistics_core.scan import Scan  # noqa: E402
 from ballistics_core.errors import BallisticsError, ScanFormatError  # noqa: E402

@@ -19,7 +19,7 @@ from ballistics_core.compare.firing_pin import compare_firing_pins
 from ballistics_core.compare.pair import PairRegistration, register_pair
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.prepare import PreparedSurface, prepare_surface
-from ballistics_core.decide.cmc import CMCResult, count_cmc, fit_rigid
+from ballistics_core.decide.cmc import CMCResult, count_cmc, fit_rigid, require_agreement
 from ballistics_core.decide.conclusion import VERBAL_SCALE, conclude
 from ballistics_core.decide.features import FEATURE_NAMES, pair_features
 from ballistics_core.decide.model import DEFAULT_MODEL, LRModel, load_model
@@ -74,7 +74,7 @@ class DecideParams(DigestMixin):
     """
 
     model: str = DEFAULT_MODEL
-    model_intensity: str = "intensity-v3"
+    model_intensity: str = "intensity-v4"
     identification_log10_lr: float = 2.0
     elimination_log10_lr: float = -1.5
     verbal_scale: tuple = VERBAL_SCALE
@@ -116,6 +116,8 @@ class Comparison:
         Pearson r of the unwrapped firing-pin impressions at their best rotation.
     cmc : int
         Congruent matching cells: the mean of the two directions' counts (halves rounded up).
+        Both directions must find congruent cells at one alignment, or both
+        counts are withdrawn (``decide.cmc.require_agreement``).
     cmc_ab, cmc_ba : int
         Counts per direction (cells of A in B, cells of B in A), all grid placements together.
     n_cells : int
@@ -303,8 +305,9 @@ def pair_evidence(pa: PreparedSurface, pb: PreparedSurface, *, params: EnginePar
     reg = register_pair(pa, pb, params=cp)
     kw = dict(translation_tol_um=cp.translation_tol_um, angle_tol_deg=cp.angle_tol_deg, ccf_threshold=cp.ccf_threshold,
               high_cmc_tau=cp.high_cmc_tau)
-    m_ab = count_cmc(reg.cells_ab, **kw)
-    m_ba = count_cmc(reg.cells_ba, **kw)
+    m_ab, m_ba = require_agreement(count_cmc(reg.cells_ab, **kw), count_cmc(reg.cells_ba, **kw),
+                                   angle_tol_deg=cp.direction_angle_tol_deg,
+                                   translation_tol_um=cp.direction_translation_tol_um)
     feats = pair_features(reg, m_ab, m_ba, translation_tol_um=cp.translation_tol_um)
     return reg, m_ab, m_ba, feats
 

@@ -138,6 +138,12 @@ def _arrays(rows, features):
     return X, y, groups
 
 
+def _datasets(rows):
+    """Each pair's dataset: its two scans' dataset where they share one, else the two joined."""
+    return np.array([r["dataset_a"] if r["dataset_a"] == r["dataset_b"] else f"{r['dataset_a']}+{r['dataset_b']}"
+                     for r in rows])
+
+
 def _evaluate(model, rows, features) -> dict:
     X, y, _ = _arrays(rows, features)
     rule = DEFAULT_PARAMS.decide
@@ -177,7 +183,7 @@ def cmd_fit(kind: str, write: bool) -> None:
     data = ("Fadul et al. 2011 (NIST, NanoFocus, 40 processed + 3 raw scans) and DFSC/Baldwin 2014 "
             "(Cadre TopMatch, 17 scans + 2 raw): all pairs within each set, every raw scan against every other scan"
             if kind == "topography" else f"Fadul et al. 2011, 40 processed scans rendered as 2-D images under {LIGHT}")
-    model = fit_lr_model(X, y, groups, name="pooled", training={"data": data, "kind": kind}, **fit)
+    model = fit_lr_model(X, y, groups, name="pooled", training={"data": data, "kind": kind}, datasets=_datasets(rows), **fit)
     report = {"kind": kind, "sets": names, "features": list(features), "weights": list(SCORE_WEIGHTS),
               "mate_failure_rate": MATE_FAILURE_RATE,
               "bounds": [model.lower_log10_lr, model.upper_log10_lr],
@@ -188,7 +194,8 @@ def cmd_fit(kind: str, write: bool) -> None:
             train = _in(rows, held, both=False)
             Xt, yt, gt_ = _arrays(train, features)
             m = fit_lr_model(Xt, yt, gt_, name=f"{kind}-without-{held}", training={"data": f"{data}; without {held}",
-                                                                                  "kind": kind, "sets": names}, **fit)
+                                                                                  "kind": kind, "sets": names},
+                             datasets=_datasets(train), **fit)
             # kept so that `ballistics validate --lr-model` can score the held-out set with it
             (OUT / "models").mkdir(exist_ok=True)
             (OUT / "models" / f"{m.name}.json").write_text(m.to_json())
@@ -203,7 +210,7 @@ def cmd_fit(kind: str, write: bool) -> None:
     (OUT / f"lr_model_{kind}.json").write_text(json.dumps(report, indent=2) + "\n")
     if write:
         name = DEFAULT_PARAMS.decide.model if kind == "topography" else DEFAULT_PARAMS.decide.model_intensity
-        shipped = fit_lr_model(X, y, groups, name=name, **fit,
+        shipped = fit_lr_model(X, y, groups, name=name, datasets=_datasets(rows), **fit,
                                training={"data": data, "sets": names, "kind": kind,
                                          "compare_params_digest": DEFAULT_PARAMS.compare.digest(),
                                          "leave_one_dataset_out": report.get("leave_one_dataset_out", {})})

@@ -159,6 +159,9 @@ def _pearson_window(tv, tm, tv2, wv, wm, c, a, y0, x0):
     return min(1.0, max(-1.0, r)), n
 
 
+_CROSS = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], np.int64)  # the offset first: ties keep it
+
+
 @nb.njit(cache=True, nogil=True)
 def fine_offsets(tv, tm, tv2, wv, wm, cell, angle, base, min_n, max_steps, out_r, out_n, out_dy, out_dx):
     """Refine cell offsets on a finer sampling by hill climbing on the evidence.
@@ -166,10 +169,12 @@ def fine_offsets(tv, tm, tv2, wv, wm, cell, angle, base, min_n, max_steps, out_r
     For placement ``m`` (template ``cell[m]`` in canvas ``angle[m]``, top-left
     first tried at ``base[m]``), offsets are judged by the same overlap-aware
     evidence as the coarse search (Fisher z times sqrt(overlap), overlap at
-    least ``min_n[m]``). Starting at ``base``, the 3 x 3 neighbourhood of the
-    best offset so far is evaluated until the best lies inside it (at most
-    ``max_steps`` moves); the peak is then located to a fraction of a pixel by
-    a parabola through its neighbours.
+    least ``min_n[m]``). Starting at ``base``, the four neighbours of the best
+    offset so far are evaluated until none is better (at most ``max_steps``
+    moves); the peak is then located to a fraction of a pixel by a parabola
+    through the same four neighbours. The coarse search's own sub-pixel
+    estimate puts ``base`` within about a fine pixel of the peak, so the four
+    neighbours (not eight) are enough and the parabola needs no more.
 
     Outputs: r and overlap at the best offset (NaN / 0 if none qualifies) and
     its displacement from ``base`` in fine pixels, sub-pixel.
@@ -183,24 +188,23 @@ def fine_offsets(tv, tm, tv2, wv, wm, cell, angle, base, min_n, max_steps, out_r
         done = np.zeros((span, span), np.bool_)
         ci = cj = max_steps + 1
         for _ in range(max_steps + 1):
-            for di in range(-1, 2):
-                for dj in range(-1, 2):
-                    i, j = ci + di, cj + dj
-                    if done[i, j]:
-                        continue
-                    done[i, j] = True
-                    r, n = _pearson_window(tv, tm, tv2, wv, wm, c, a, base[m, 0] + i - max_steps - 1,
-                                           base[m, 1] + j - max_steps - 1)
-                    rr[i, j] = r
-                    nn[i, j] = n
-                    if n >= min_n[m] and r == r:
-                        q = min(r, 0.999999)
-                        crit[i, j] = 0.5 * math.log((1.0 + q) / (1.0 - q)) * math.sqrt(n)
+            for q in range(5):
+                i, j = ci + _CROSS[q, 0], cj + _CROSS[q, 1]
+                if done[i, j]:
+                    continue
+                done[i, j] = True
+                r, n = _pearson_window(tv, tm, tv2, wv, wm, c, a, base[m, 0] + i - max_steps - 1,
+                                       base[m, 1] + j - max_steps - 1)
+                rr[i, j] = r
+                nn[i, j] = n
+                if n >= min_n[m] and r == r:
+                    z = min(r, 0.999999)
+                    crit[i, j] = 0.5 * math.log((1.0 + z) / (1.0 - z)) * math.sqrt(n)
             bi, bj, best = ci, cj, -np.inf
-            for i in range(ci - 1, ci + 2):
-                for j in range(cj - 1, cj + 2):
-                    if crit[i, j] > best:
-                        best, bi, bj = crit[i, j], i, j
+            for q in range(5):
+                i, j = ci + _CROSS[q, 0], cj + _CROSS[q, 1]
+                if crit[i, j] > best:
+                    best, bi, bj = crit[i, j], i, j
             if best == -np.inf or (bi == ci and bj == cj) or bi in (0, span - 1) or bj in (0, span - 1):
                 ci, cj = bi, bj
                 break

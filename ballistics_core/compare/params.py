@@ -89,6 +89,13 @@ class CompareParams(DigestMixin):
     high_cmc_tau : int
         High-CMC rule (Tong 2015): rotations whose CMC count is within tau of the
         maximum must lie within ``angle_tol_deg`` of its rotation.
+    direction_angle_tol_deg, direction_translation_tol_um : float
+        Agreement of the two directions: the pose of B on A that A's congruent
+        cells give and the inverse of the pose that B's give must differ by no
+        more than these, or neither count stands (a congruence seen from one
+        side only does not stand either). Each pose is a median over many
+        cells, so the tolerances are half the per-cell ones; same-firearm
+        pairs of both reference instruments agree within 1.5 degrees and 21 µm.
     """
 
     coarse_spacing_um: float = 50.0
@@ -115,10 +122,13 @@ class CompareParams(DigestMixin):
     angle_tol_deg: float = 6.0
     ccf_threshold: float = 0.4
     high_cmc_tau: int = 1
+    direction_angle_tol_deg: float = 3.0
+    direction_translation_tol_um: float = 31.25
 
     def __post_init__(self) -> None:
         for name in ("coarse_spacing_um", "coarse_angle_step_deg", "cell_spacing_um", "cell_size_um",
-                     "cell_search_radius_um", "cell_angle_step_deg", "translation_tol_um", "angle_tol_deg"):
+                     "cell_search_radius_um", "cell_angle_step_deg", "translation_tol_um", "angle_tol_deg",
+                     "direction_angle_tol_deg", "direction_translation_tol_um"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.min_overlap_fraction <= 1 or not 0 < self.cell_min_overlap_fraction <= 1:

@@ -26,20 +26,39 @@ from ballistics_core.validate.metrics import cllr, cllr_min
 __all__ = ["elub_bounds", "fit_lr_model", "grouped_cv_log10_lrs"]
 
 
-def _normal_fit(model: LRModel, scores: np.ndarray, y: np.ndarray) -> LRModel:
+# A dataset needs this many different-source pairs before its spread widens the model.
+MIN_PAIRS_FOR_SPREAD = 20
+
+
+def _normal_fit(model: LRModel, scores: np.ndarray, y: np.ndarray, datasets: np.ndarray | None = None) -> LRModel:
     s0, s1 = scores[y == 0], scores[y == 1]
     if len(s0) < 2 or len(s1) < 2:
         raise ValueError("need at least two pairs of each class to calibrate")
+    mean0 = float(s0.mean())
     sd0 = float(s0.std(ddof=1))
+    if datasets is not None:
+        # The different-source spread is the widest any one dataset shows about the
+        # pooled mean (its own spread and its shift together): the largest set
+        # (Fadul) would otherwise set the width, and the tail of an instrument whose
+        # different-firearm pairs score higher (DFSC's K004 kit) would be read as
+        # far stronger evidence than it is. An unseen instrument is assumed as
+        # wide as the widest one seen.
+        d0 = np.asarray(datasets)[y == 0]
+        for d in np.unique(d0):
+            t = s0[d0 == d]
+            if len(t) >= MIN_PAIRS_FOR_SPREAD:
+                sd0 = max(sd0, float(np.sqrt(np.mean((t - mean0) ** 2))))
     sd1 = max(float(s1.std(ddof=1)), sd0)
-    return replace(model, mean_different=float(s0.mean()), sd_different=sd0, mean_same=float(s1.mean()), sd_same=sd1)
+    return replace(model, mean_different=mean0, sd_different=sd0, mean_same=float(s1.mean()), sd_same=sd1)
 
 
-def grouped_cv_log10_lrs(model: LRModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def grouped_cv_log10_lrs(model: LRModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                         datasets: np.ndarray | None = None) -> np.ndarray:
     """Unbounded log10 LRs of every pair from a calibration fitted without the pair's firearms.
 
     ``groups`` is (n, 2): the two firearms of each pair. A pair is calibrated
-    by the normals fitted to the pairs that involve neither of its firearms.
+    by the normals fitted to the pairs that involve neither of its firearms
+    (``datasets``, if given, as in :func:`fit_lr_model`).
     """
     y = np.asarray(y, int)
     g = np.asarray(groups)
@@ -52,7 +71,7 @@ def grouped_cv_log10_lrs(model: LRModel, X: np.ndarray, y: np.ndarray, groups: n
             continue
         train = ~test
         try:
-            m = _normal_fit(model, scores[train], y[train])
+            m = _normal_fit(model, scores[train], y[train], None if datasets is None else np.asarray(datasets)[train])
         except ValueError:
             continue
         out[todo] = m.unbounded_log10_lr(scores[todo])
@@ -78,6 +97,7 @@ def fit_lr_model(
     training: dict,
     transform: str = "arcsine-sqrt",
     mate_failure_rate: float = 0.05,
+    datasets: np.ndarray | None = None,
 ) -> LRModel:
     """Fit the calibration and the bounds of a score.
 
@@ -91,6 +111,9 @@ def fit_lr_model(
     training : provenance recorded in the model
     transform : applied to each feature before weighting
     mate_failure_rate : weight of the different-firearm model in the same-firearm one
+    datasets : (n,) the dataset (instrument, study) of each pair, optional
+        The different-firearm model is then as wide as the widest dataset's
+        spread about the pooled mean, not the pooled spread alone.
 
     The ELUB bounds are computed on leave-one-firearm-out log10 LRs, so they
     reflect how the calibration behaves on firearms it was not fitted on.
@@ -100,8 +123,8 @@ def fit_lr_model(
     base = LRModel(name=name, feature_names=tuple(feature_names), coef=tuple(map(float, coef)), transform=transform,
                    mean_different=0.0, sd_different=1.0, mean_same=1.0, sd_same=1.0,
                    mate_failure_rate=float(mate_failure_rate), lower_log10_lr=-math.inf, upper_log10_lr=math.inf)
-    model = _normal_fit(base, base.score_array(X), y)
-    cv = grouped_cv_log10_lrs(model, X, y, groups)
+    model = _normal_fit(base, base.score_array(X), y, datasets)
+    cv = grouped_cv_log10_lrs(model, X, y, groups, datasets)
     ok = np.isfinite(cv)
     lo, hi = elub_bounds(cv[ok], y[ok])
     bounded = np.clip(cv[ok], lo, hi)

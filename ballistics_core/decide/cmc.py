@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dataclasses
+
 import numpy as np
 
 from ballistics_core.compare.cells import CellResults
+from ballistics_core.compare.registration import Pose, invert_pose
 
-__all__ = ["CMCResult", "count_cmc", "fit_rigid"]
+__all__ = ["CMCResult", "count_cmc", "directions_agree", "fit_rigid", "require_agreement"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,8 @@ class CMCResult:
     count : int
         Final CMC count (High-CMC where its rotation test passes, else Song's original).
     method : str
-        "high-cmc" or "original".
+        "high-cmc" or "original"; "disagreeing" where :func:`require_agreement`
+        withdrew the count because the other direction found another pose.
     congruent : (n,) bool
         Which cells were counted.
     angle_deg, ty_um, tx_um : float
@@ -166,3 +170,43 @@ def fit_rigid(cells: CellResults, result: CMCResult) -> tuple[float, float, floa
     ty_f = ay + d * (-ax)
     tx_f = ax + d * ay
     return float(base + np.rad2deg(d)), float(ty_f), float(tx_f)
+
+
+def directions_agree(ab: CMCResult, ba: CMCResult, *, angle_tol_deg: float, translation_tol_um: float) -> bool:
+    """Whether both directions found congruent cells, at one and the same alignment.
+
+    The cells of A found in B give a pose of B on A; the cells of B found in A
+    give a pose of A on B, whose inverse must be the same pose. Cells of a
+    common source support that alignment from both sides (on Fadul and DFSC
+    every same-firearm pair does, within one cell angle step and about 20 µm);
+    chance congruences between different sources are mostly seen from one side
+    only, or at two different alignments.
+    """
+    if ab.count == 0 or ba.count == 0:
+        return False
+    inv = invert_pose(Pose(ab.angle_deg, ab.ty_um, ab.tx_um, float("nan"), 0.0))
+    d_angle = abs((inv.angle_deg - ba.angle_deg + 180.0) % 360.0 - 180.0)
+    d_t = max(abs(inv.dy_um - ba.ty_um), abs(inv.dx_um - ba.tx_um))
+    return bool(d_angle <= angle_tol_deg + 1e-9 and d_t <= translation_tol_um + 1e-9)
+
+
+def require_agreement(
+    ab: CMCResult, ba: CMCResult, *, angle_tol_deg: float, translation_tol_um: float
+) -> tuple[CMCResult, CMCResult]:
+    """Both directions' counts, withdrawn (0, method "disagreeing") unless they agree.
+
+    A congruence that only one side sees, or that the two sides see at
+    different alignments, is no alignment that both scans' cells support, so
+    neither count is evidence of a common source (the two directions are tied
+    together for the same reason in Tong 2015 and cmcR). The per-cell results
+    stay available for review.
+    """
+    if directions_agree(ab, ba, angle_tol_deg=angle_tol_deg, translation_tol_um=translation_tol_um):
+        return ab, ba
+    if ab.count == 0 and ba.count == 0:
+        return ab, ba
+
+    def withdrawn(m: CMCResult) -> CMCResult:
+        return dataclasses.replace(m, count=0, method="disagreeing", congruent=np.zeros_like(m.congruent))
+
+    return withdrawn(ab), withdrawn(ba)

@@ -42,7 +42,7 @@ from scipy.stats import norm
 
 __all__ = ["LRModel", "load_model", "DEFAULT_MODEL"]
 
-DEFAULT_MODEL = "breech-face-v3"
+DEFAULT_MODEL = "breech-face-v4"
 
 
 def _arcsine_sqrt(p: np.ndarray) -> np.ndarray:

@@ -40,6 +40,39 @@ def test_planted_normals_are_recovered_and_the_lr_is_their_ratio():
         assert m.unbounded_log10_lr(s) == pytest.approx(true, abs=0.25)
 
 
+def test_the_different_source_model_is_as_wide_as_the_widest_dataset():
+    # A large dataset with narrow different-source scores and a small one whose
+    # different-source scores sit higher and wider: the pooled sd would be set by
+    # the large one, and the small one's tail read as strong evidence.
+    rng = np.random.default_rng(3)
+    big0, small0 = rng.normal(0.35, 0.07, 3000), rng.normal(0.45, 0.10, 300)
+    s1 = rng.normal(1.4, 0.25, 400)
+    X = np.r_[big0, small0, s1][:, None]
+    y = np.r_[np.zeros(3300, int), np.ones(400, int)]
+    datasets = np.r_[np.full(3000, "big"), np.full(300, "small"), np.where(rng.random(400) < 0.5, "big", "small")]
+    g = np.r_[rng.integers(0, 20, 3300), 20 + rng.integers(0, 20, 400)]
+    groups = np.stack([g, g], axis=1).astype(str)
+    kw = dict(feature_names=("x",), coef=(1.0,), transform="identity", name="planted", training={},
+              mate_failure_rate=0.0)
+    pooled = fit_lr_model(X, y, groups, **kw)
+    widest = fit_lr_model(X, y, groups, datasets=datasets, **kw)
+    s0 = np.r_[big0, small0]
+    expected = np.sqrt(np.mean((small0 - s0.mean()) ** 2))  # the small set's spread about the pooled mean
+    assert widest.mean_different == pytest.approx(pooled.mean_different)
+    assert widest.sd_different == pytest.approx(expected, rel=1e-9)
+    assert widest.sd_different > pooled.sd_different + 0.01
+    # the small set's highest different-source score is weaker evidence under the wide model
+    top = float(small0.max())
+    assert widest.unbounded_log10_lr(top) < pooled.unbounded_log10_lr(top) - 0.5
+    # a dataset too small to judge a spread on (10 pairs) does not widen the model
+    Xf = np.r_[big0, small0[:10], s1][:, None]
+    yf = np.r_[np.zeros(3010, int), np.ones(400, int)]
+    gf = np.stack([np.r_[g[:3010], g[3300:]]] * 2, axis=1).astype(str)
+    few = np.r_[np.full(3000, "big"), np.full(10, "tiny"), datasets[3300:]]
+    assert fit_lr_model(Xf, yf, gf, datasets=few, **kw).sd_different == pytest.approx(
+        fit_lr_model(Xf, yf, gf, **kw).sd_different)
+
+
 def test_bounds_are_elub_and_within_what_the_pair_counts_support():
     X, y, groups = _planted()
     m = _fit(X, y, groups)
@@ -86,7 +119,7 @@ def test_model_json_round_trip_and_shipped_models_load():
     m = _fit(X, y, groups)
     again = LRModel.from_json(m.to_json())
     assert again == m
-    for name in ("breech-face-v2", "intensity-v2", "breech-face-v3", "intensity-v3"):
+    for name in ("breech-face-v2", "intensity-v2", "breech-face-v3", "intensity-v3", "breech-face-v4", "intensity-v4"):
         shipped = load_model(name)
         assert shipped.lower_log10_lr < 0 < shipped.upper_log10_lr
         assert shipped.sd_same >= shipped.sd_different
