@@ -67,4 +67,5 @@ def test_the_one_ballistics_command_has_engine_and_service_commands():
     from service.cli import app
 
     names = set(get_command(app).commands)
-    assert {"info", "compare", "compare-all", "store", "bench", "demo", "serve", "audit-verify", "report", "version"} <= names
+    assert {"info", "compare", "compare-all", "store", "bench", "demo", "serve", "audit-verify", "report", "version",
+            "registry", "people", "backup", "restore", "worker", "admin"} <= names

@@ -58,8 +58,9 @@ def add_link(session: Session, user: User, person: Person, *, role, case_id=None
     return link
 
 
-def retention_run(session: Session, user: User | None, as_of: date) -> list[int]:
-    """Blank the personal data of everyone whose retention period ended before ``as_of``."""
+def retention_run(session: Session, user: User | None, as_of: date, *, operator: str = "") -> list[int]:
+    """Blank the personal data of everyone whose retention period ended before ``as_of``
+    (``operator``: who ran it, when no signed-in user did, e.g. from the command line)."""
     due = session.scalars(select(Person).where(Person.retain_until < as_of, Person.erased_at.is_(None))
                           .order_by(Person.id)).all()
     now = datetime.now(timezone.utc)
@@ -68,5 +69,5 @@ def retention_run(session: Session, user: User | None, as_of: date) -> list[int]
             setattr(person, field, None if field == "date_of_birth" else "")
         person.erased_at = now
     audit.record(session, user, "retention.erase", "person", "", as_of=as_of.isoformat(),
-                 ids=[p.id for p in due], fields=list(PERSONAL_FIELDS))
+                 ids=[p.id for p in due], fields=list(PERSONAL_FIELDS), **({"operator": operator} if operator else {}))
     return [p.id for p in due]

@@ -1,5 +1,6 @@
 """Bases of the schemas: ``Public`` (read straight from a model), ``Input`` (a request body,
-NUL-free) and ``Patch`` (a partial update that refuses nulls by name)."""
+NUL-free, refusing fields it does not know) and ``Patch`` (a partial update that refuses
+nulls by name)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ def _nul_free(value: Any, where: str) -> None:
 
 
 class Input(BaseModel):
-    """A request body: no NUL characters anywhere in it."""
+    """A request body: no NUL characters anywhere in it, and no field it does not define
+    (a misspelt or unknown field is a 422 naming it, never silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from service.api.types import JsonDate, OptionalBodyId
 from service.models import DisclosureStatus, FirearmType, TraceStatus, TraceTarget
@@ -59,8 +59,6 @@ class TracePublic(Public):
 
 class TraceAnswer(Input):
     """A partner jurisdiction's answer to a trace request addressed to it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: Literal["answered", "no_record"] = Field(
         description="answered: the record found is in the answer; no_record: nothing held on this gun")
@@ -146,8 +144,6 @@ class StolenAlertPublic(Public):
 class AlertAcknowledge(Input):
     """Someone of the owning jurisdiction has seen the alert (and what was done about it)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     note: str = Field(default="", max_length=2000, description="what was done, e.g. owner informed, register queried")
 
 
@@ -165,8 +161,6 @@ class FirearmDisclosureCreate(Input):
     match: the search is run again, so only a gun the query really hits can be asked for.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
     serial: str = Field(min_length=1, max_length=80)
     mode: Literal["exact", "wildcard", "fuzzy"] = "exact"
     opaque_reference: str = Field(pattern=r"^REF-[0-9A-F]{16}$", description="the match's case.opaque_reference")
@@ -174,8 +168,6 @@ class FirearmDisclosureCreate(Input):
 
 
 class FirearmDisclosureDecision(Input):
-    model_config = ConfigDict(extra="forbid")
-
     reason: str = Field(default="", max_length=2000)
 
 

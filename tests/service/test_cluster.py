@@ -202,3 +202,55 @@ def test_a_worker_that_lost_its_lease_writes_nothing(database_url, tmp_path, sam
         assert n == 1  # two scans: the other one is the only candidate
         dones = _rows(database_url, f"SELECT count(*) FROM audit_log WHERE action = 'run.done' AND resource_id = '{run_id}'")
         assert dones[0][0] == 1
+
+
+def test_concurrent_claimers_take_every_queued_run_exactly_once(database_url, tmp_path, sample_scans):
+    """Six claimers, each with its own connection pool as a separate process would have,
+    race for one queue: on PostgreSQL through ``FOR UPDATE SKIP LOCKED``, on SQLite through
+    the conditional update under its write lock. Each run is claimed once (and started
+    once in the audit trail), and the queue is empty afterwards."""
+    import threading
+
+    svc = start_service(database_url, tmp_path, job_workers=0)
+    with svc.client:
+        ups = _queued_world(svc, sample_scans[:2])
+        scans = [u["scan"]["id"] for u in ups]
+        for i in range(22):  # 24 queued runs in all
+            r = svc.post(f"/api/scans/{scans[i % 2]}/runs", "examiner.north", json={"scope": {}})
+            assert r.status_code == 202, r.text
+        queued = sorted(r.id for r in _rows(database_url, "SELECT id FROM correlation_run WHERE status = 'queued'"))
+        assert len(queued) == 24
+        engine = Engine(svc.settings.store_dir)
+        dbs = [make_engine(database_url) for _ in range(6)]
+        claimed: list[tuple[str, int, int]] = []
+        errors: list[BaseException] = []
+        start = threading.Barrier(len(dbs))
+
+        def claimer(i: int, db) -> None:
+            runner = JobRunner(make_session_factory(db), engine, workers=0, top_k=5, lease_s=60, name=f"c{i}")
+            try:
+                start.wait()
+                while (c := runner.claim(f"c{i}/0")) is not None:
+                    claimed.append((c.holder, c.run_id, c.attempt))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=claimer, args=(i, db)) for i, db in enumerate(dbs)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+        finally:
+            for db in dbs:
+                db.dispose()
+        assert errors == [] and not any(t.is_alive() for t in threads)
+        assert sorted(run for _, run, _ in claimed) == queued  # each exactly once
+        assert {attempt for _, _, attempt in claimed} == {1}
+        rows = _rows(database_url, "SELECT id, status, attempts, claimed_by FROM correlation_run ORDER BY id")
+        assert {(r.status, r.attempts) for r in rows} == {("running", 1)}
+        holder = {run: h for h, run, _ in claimed}
+        assert len(set(holder.values())) >= 2  # they did race
+        assert all(r.claimed_by == holder[r.id] for r in rows)
+        starts = Counter(rid for rid, in _rows(database_url, "SELECT resource_id FROM audit_log WHERE action = 'run.start'"))
+        assert starts == Counter(str(run) for run in queued)

@@ -9,9 +9,14 @@ the OpenAPI document declares it, schema-breaking input refused, schema-conformi
 input not refused for being malformed.
 
 The seed is fixed and the number of examples bounded, so a failure reproduces and the
-test stays within a few minutes on two cores. With ``BALLISTICS_FUZZ_POSTGRES=1`` the
-writing operations are fuzzed on PostgreSQL as well (as an examiner and an
-administrator; about as long again, so not part of the default run).
+test stays within a few minutes on two cores.
+
+On PostgreSQL, which holds to its column types where SQLite does not, the default run
+fuzzes every operation as well, more cheaply: the fuzzing phase only (no coverage
+phase), two examples per operation, each sent as an examiner, an analyst and an
+administrator (the roles that between them reach every operation). With
+``BALLISTICS_FUZZ_POSTGRES=1`` the writing operations also get the full treatment there
+(every phase, as each of those roles; a few minutes, so not part of the default run).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -31,23 +37,31 @@ from schemathesis.python.asgi import get_client, shutdown_lifespans
 from service.main import create_app
 from tests.service.conftest import SAMPLE, Service, make_settings
 
-# The suite's roles; by hand, any others too: BALLISTICS_FUZZ_ROLES=investigator,prosecutor,auditor,partner
+# The suite's roles (they must include PG_ROLES below); by hand, any others too: BALLISTICS_FUZZ_ROLES=investigator,prosecutor,auditor,partner
 FUZZ_ROLES = os.environ.get("BALLISTICS_FUZZ_ROLES", "examiner,analyst,lab_submitter,admin").split(",")
 # A deeper search by hand: BALLISTICS_FUZZ_EXAMPLES=50 BALLISTICS_FUZZ_SEED=1 (the suite keeps these).
 MAX_EXAMPLES = int(os.environ.get("BALLISTICS_FUZZ_EXAMPLES", "4"))
 SEED = int(os.environ.get("BALLISTICS_FUZZ_SEED", "20261201"))
 
+CHECKS = {
+    # A schema cannot say which records exist or which cross-field rules hold
+    # (an agency of another jurisdiction, a date range backwards, an already
+    # decided disclosure): schema-conforming data may still be refused with
+    # a reasoned 404, 409 or 422. Everything else must be accepted.
+    "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
+}
 CONFIG = SchemathesisConfig.from_dict(
+    {"seed": SEED, "generation": {"max-examples": MAX_EXAMPLES, "mode": "all"}, "checks": CHECKS}
+)
+# The default run on PostgreSQL: the fuzzing phase alone (the coverage phase sends some
+# fifty boundary cases per operation), with valid and schema-breaking examples.
+PG_QUICK_EXAMPLES = int(os.environ.get("BALLISTICS_FUZZ_PG_QUICK_EXAMPLES", "2"))
+PG_QUICK_CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": SEED,
-        "generation": {"max-examples": MAX_EXAMPLES, "mode": "all"},
-        "checks": {
-            # A schema cannot say which records exist or which cross-field rules hold
-            # (an agency of another jurisdiction, a date range backwards, an already
-            # decided disclosure): schema-conforming data may still be refused with
-            # a reasoned 404, 409 or 422. Everything else must be accepted.
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
-        },
+        "generation": {"max-examples": PG_QUICK_EXAMPLES, "mode": "all"},
+        "phases": {"coverage": {"enabled": False}},
+        "checks": CHECKS,
     }
 )
 
@@ -64,6 +78,7 @@ APP = create_app(SETTINGS)
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=CONFIG)
 # Requests go to the app in process (schemathesis' ASGI transport), never a network.
 schema.app = APP
+pg_quick_schema = schemathesis.openapi.from_dict(APP.openapi(), config=PG_QUICK_CONFIG)
 
 
 def _user(role: str) -> str:
@@ -104,14 +119,29 @@ def _serve(app, settings) -> Service:
     svc.spare_user_id = users["investigator.north"]
     for role in FUZZ_ROLES:
         svc.as_(_user(role))
+    #: Requests sent, per role, and the statuses they got, per operation (for the report
+    #: a failure prints, and for ``-s`` runs that want the counts).
+    svc.fuzz_requests = Counter()
+    svc.fuzz_statuses = defaultdict(Counter)
     return svc
+
+
+def _summary(svc, database: str) -> None:
+    """What was sent (shown with ``pytest -s``): operations, requests per role, statuses,
+    and any operation no role got past its permission check."""
+    statuses = svc.fuzz_statuses
+    unreached = sorted(op for op, seen in statuses.items() if set(seen) <= {401, 403})
+    print(f"\nfuzzed on {database}: {len(statuses)} operations, requests per role {dict(svc.fuzz_requests)}, "
+          f"statuses {dict(sorted(sum(statuses.values(), Counter()).items()))}, refused to every role: {unreached}")
 
 
 @pytest.fixture(scope="module")
 def fuzz_service():
     FUZZ_ROOT.mkdir(parents=True, exist_ok=True)
     try:
-        yield _serve(APP, SETTINGS)
+        svc = _serve(APP, SETTINGS)
+        yield svc
+        _summary(svc, "SQLite")
     finally:
         shutdown_lifespans()
         shutil.rmtree(FUZZ_ROOT, ignore_errors=True)
@@ -133,6 +163,7 @@ def fuzz_pg_service(postgres_server):
         svc = _serve(app, settings)
         svc.fuzz_app = app
         yield svc
+        _summary(svc, "PostgreSQL")
     finally:
         shutdown_lifespans()
         shutil.rmtree(root, ignore_errors=True)
@@ -150,7 +181,9 @@ def _call(case, svc, role: str, **kw) -> None:
         # Signing out ends the session: do it with a session of its own.
         r = svc.client.post("/api/login/access-token", data={"username": username, "password": svc.passwords[username]})
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    case.call_and_validate(headers=headers, **kw)
+    response = case.call_and_validate(headers=headers, **kw)
+    svc.fuzz_requests[role] += 1
+    svc.fuzz_statuses[case.operation.label][response.status_code] += 1
 
 
 def _fuzz_as(role: str):
@@ -161,9 +194,10 @@ def _fuzz_as(role: str):
     return schema.parametrize()(test)
 
 
-# On PostgreSQL: the operations that write (where a value the database refuses would
-# surface as a 500), as the two roles that between them reach every one of them.
-PG_ROLES = ["examiner", "admin"]
+# On PostgreSQL: the three roles that between them reach every operation past its
+# permission check (the examiner the laboratory's, the analyst people and disclosures,
+# the administrator accounts and retention).
+PG_ROLES = ["examiner", "analyst", "admin"]
 WRITES = schema.include(method=["POST", "PATCH", "PUT", "DELETE"])
 
 
@@ -173,6 +207,16 @@ def _fuzz_on_postgres_as(role: str):
 
     test.__name__ = test.__qualname__ = f"test_api_under_fuzzing_on_postgres_as_{role}"
     return pytest.mark.postgres(WRITES.parametrize()(test))
+
+
+@pytest.mark.postgres
+@pg_quick_schema.parametrize()
+def test_api_under_fuzzing_on_postgres(case, fuzz_pg_service):
+    """Every operation on PostgreSQL, in the default run: each generated request is sent
+    as every role of ``PG_ROLES``, so that an operation one of them may not call is still
+    exercised past the permission check."""
+    for role in PG_ROLES:
+        _call(case, fuzz_pg_service, role, app=fuzz_pg_service.fuzz_app)
 
 
 # One test per role and operation.

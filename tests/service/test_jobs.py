@@ -25,8 +25,8 @@ def test_a_run_that_fails_records_failed_and_a_reason(service, sample_scans):
     assert svc.ok(svc.get("/api/audit/verify", "auditor.north"))["ok"] is True
 
 
-def test_restart_resumes_queued_runs_and_retries_interrupted_ones(sqlite_url, tmp_path, sample_scans):
-    svc = start_service(sqlite_url, tmp_path)
+def test_restart_resumes_queued_runs_and_retries_interrupted_ones(database_url, tmp_path, sample_scans):
+    svc = start_service(database_url, tmp_path)
     with svc.client:
         svc.world()
         _, exhibit = svc.case_with_exhibit("lab_submitter.north", "N-1")
@@ -42,7 +42,7 @@ def test_restart_resumes_queued_runs_and_retries_interrupted_ones(sqlite_url, tm
             ), {"s": up["scan"]["id"]})
             s.commit()
             ids = [r for (r,) in s.execute(text("SELECT id FROM correlation_run ORDER BY id"))][-2:]
-    again = start_service(sqlite_url, tmp_path, jwt_secret=svc.settings.jwt_secret.get_secret_value())
+    again = start_service(database_url, tmp_path, jwt_secret=svc.settings.jwt_secret.get_secret_value())
     again.passwords = svc.passwords
     with again.client:
         # A run left "running" without a live lease lost its worker: it is claimed and run again.

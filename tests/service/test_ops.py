@@ -68,8 +68,8 @@ def test_metrics_count_runs_uploads_and_signin_failures(service, sample_scans):
     assert m[("ballistics_run_latency_seconds_bucket", (("le", "+Inf"),))] == 1
 
 
-def test_request_ids_are_echoed_and_logged_as_json(sqlite_service, caplog):
-    client = sqlite_service.client
+def test_request_ids_are_echoed_and_logged_as_json(service, caplog):
+    client = service.client
     with caplog.at_level(logging.INFO, logger="ballistics.access"):
         r = client.get("/health/live", headers={"X-Request-ID": "abc-123.def"})
         assert r.headers["x-request-id"] == "abc-123.def"

@@ -5,6 +5,7 @@ chain still verifies."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -87,3 +88,43 @@ def test_bad_people_input_gets_a_4xx(service):
     r = svc.post(f"/api/people/{p['id']}/links", "investigator.north", json={"role": "owner", "case_id": s_case})
     assert r.status_code == 422 and "case_id" in r.json()["detail"]
     assert svc.post(f"/api/people/{p['id']}/links", "investigator.north", json={"role": "owner"}).status_code == 422
+
+
+def test_the_retention_run_from_the_command_line(service):
+    """``ballistics people retention-run`` (for a scheduler) erases what the API would, is
+    audited with its operator, and refuses a malformed or later day, changing nothing."""
+    from typer.testing import CliRunner
+
+    from service.cli import app as cli
+
+    svc = service
+    svc.world()
+    case = svc.ok(svc.post("/api/cases", "examiner.north", json={"reference": "N-CRON"}), 201)["id"]
+    last_week = (date.today() - timedelta(days=7)).isoformat()
+    due = svc.ok(svc.post(f"/api/cases/{case}/people", "investigator.north",
+                          json={**JANE, "retain_until": last_week}), 201)
+    kept = svc.ok(svc.post(f"/api/cases/{case}/people", "investigator.north",
+                           json={"name": "Kept Person", "role": "witness"}), 201)
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["people", "retention-run", "--database-url", svc.settings.database_url, *args])
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    for args, reason in ((["--as-of", tomorrow], "later day than today"), (["--as-of", "03/02/2024"], "not a date")):
+        result = run(*args)
+        assert result.exit_code == 2 and reason in result.output and "Traceback" not in result.output, result.output
+    assert svc.ok(svc.get(f"/api/people/{due['id']}", "investigator.north"))["name"] == JANE["name"]
+    # As of a day before the period ended: nothing is due yet.
+    result = run("--as-of", (date.today() - timedelta(days=30)).isoformat())
+    assert result.exit_code == 0 and "0 person(s) erased" in result.output, result.output
+    result = run("--operator", "cron@fp-1")
+    assert result.exit_code == 0 and f"1 person(s) erased (ids {due['id']})" in result.output, result.output
+    after = svc.ok(svc.get(f"/api/people/{due['id']}", "investigator.north"))
+    assert after["erased_at"] and after["name"] == "" and after["identifiers"] == ""
+    assert [l["role"] for l in after["links"]] == ["seller"]
+    assert svc.ok(svc.get(f"/api/people/{kept['id']}", "investigator.north"))["name"] == "Kept Person"
+    with svc.app.state.session_factory() as s:
+        runs = s.scalars(select(AuditEntry).where(AuditEntry.action == "retention.erase").order_by(AuditEntry.seq)).all()
+    detail = json.loads(runs[-1].detail)
+    assert len(runs) == 2 and detail["ids"] == [due["id"]] and detail["operator"] == "cron@fp-1"
+    assert svc.ok(svc.get("/api/audit/verify", "auditor.north"))["ok"] is True

@@ -4,6 +4,7 @@ refresh tokens and their revocation, the password policy, security headers."""
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -119,8 +120,8 @@ def test_refresh_rotates_and_sign_out_password_change_and_deactivation_revoke(se
     assert r.status_code == 409
 
 
-def test_the_password_policy(sqlite_service):
-    svc = sqlite_service
+def test_the_password_policy(service):
+    svc = service
     svc.bootstrap_admin()
     north = svc.ok(svc.get("/api/jurisdictions", "admin.north"))[0]["id"]
     cases = {
@@ -141,8 +142,8 @@ def test_the_password_policy(sqlite_service):
     assert r.status_code == 422 and "commonly used" in r.text
 
 
-def test_security_headers_on_every_response(sqlite_service):
-    svc = sqlite_service
+def test_security_headers_on_every_response(service):
+    svc = service
     svc.bootstrap_admin()
     for path, headers in (("/api/users/me", svc.as_("admin.north")), ("/api/cases/1", {}), ("/review/login", {}),
                           ("/health/live", {}), ("/openapi.json", {})):
@@ -155,3 +156,42 @@ def test_security_headers_on_every_response(sqlite_service):
     assert "cdn.jsdelivr.net" in svc.client.get("/docs").headers["content-security-policy"]
     tls = TestClient(svc.app, base_url="https://testserver")
     assert tls.get("/health/live").headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _form_token(client: TestClient) -> str:
+    found = CSRF_RE.search(client.get("/review/login").text)
+    assert found, "the sign-in page carries no CSRF token"
+    return found.group(1)
+
+
+def test_web_forms_refuse_posts_without_their_csrf_token(service):
+    """The review pages' forms (the browser's session is a cookie) take a post only with the
+    token of the same session's form: none, a forged one or another session's is a 403,
+    and nothing changes."""
+    svc = service
+    svc.world()
+    user, password = "lab_submitter.north", svc.passwords["lab_submitter.north"]
+    browser = TestClient(svc.app, follow_redirects=False)
+    # Signing in through the form: not without its token.
+    r = browser.post("/review/login", data={"username": user, "password": password})
+    assert r.status_code == 403 and "bfp_session" not in browser.cookies
+    r = browser.post("/review/login", data={"username": user, "password": password, "csrf_token": _form_token(browser)})
+    assert r.status_code == 303 and "bfp_session" in browser.cookies, r.text
+    other = TestClient(svc.app, follow_redirects=False)
+    stolen = _form_token(other)
+    for token in (None, "x" * 43 + ".deadbeef", stolen):
+        data = {"reference": "N-CSRF", **({"csrf_token": token} if token else {})}
+        r = browser.post("/review/cases", data=data)
+        assert r.status_code == 403, (token, r.status_code, r.text[:300])
+    # Another origin's post is refused even with the right token.
+    r = browser.post("/review/cases", data={"reference": "N-CSRF", "csrf_token": _form_token(browser)},
+                     headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    assert "N-CSRF" not in {c["reference"] for c in svc.ok(svc.get("/api/cases", user))}
+    # With the session's own token the same form works.
+    r = browser.post("/review/cases", data={"reference": "N-CSRF", "csrf_token": _form_token(browser)})
+    assert r.status_code == 303, r.text[:300]
+    assert "N-CSRF" in {c["reference"] for c in svc.ok(svc.get("/api/cases", user))}

@@ -1,4 +1,4 @@
-"""``ballistics report synth|make|list`` end to end on a fresh database."""
+"""``ballistics report synth|make|list`` end to end on a fresh database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def _app() -> typer.Typer:
     return app
 
 
-def test_synth_make_and_list(tmp_path, monkeypatch):
+def test_synth_make_and_list(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("BALLISTICS_JWT_SECRET", "cli-test-secret-0123456789abcdef0123456789")
     monkeypatch.setenv("BALLISTICS_STORE_DIR", str(tmp_path / "store"))
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = database_url
     runner = CliRunner()
     app = _app()
     r = runner.invoke(app, ["report", "synth", "--database-url", url, "--cases", "300", "--seed", "5",
