@@ -19,22 +19,25 @@ _COMMON = frozenset(
 )
 
 
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why ``password`` is refused, or None if the policy accepts it."""
+def password_problem(password: str, username: str = ""):
+    """Why ``password`` is refused (a :class:`service.intel.words.Phrase`: ``str()`` is its
+    English, a page says it in its reader's language), or None if the policy accepts it."""
+    from service import reasons
+
     if len(password) < MIN_LENGTH:
-        return f"the password must have at least {MIN_LENGTH} characters"
+        return reasons.password_too_short(MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"the password must have at most {MAX_LENGTH} characters"
+        return reasons.password_too_long(MAX_LENGTH)
     if "\x00" in password:
-        return "the password may not contain NUL characters"
+        return reasons.password_nul()
     lowered = password.lower()
     if username and lowered == username.lower():
-        return "the password may not be the username"
+        return reasons.password_is_username()
     for period in range(1, 5):
         unit = lowered[:period]
         if unit * (len(lowered) // period) + unit[: len(lowered) % period] == lowered:
-            return "the password may not be a short pattern repeated"
+            return reasons.password_repeated()
     core = lowered.strip("0123456789!@#$%^&*()-_=+.,;:?/ ")
     if lowered in _COMMON or core in _COMMON:
-        return "the password is on the list of commonly used passwords"
+        return reasons.password_common()
     return None

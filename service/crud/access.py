@@ -37,7 +37,10 @@ T = TypeVar("T")
 
 
 def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
+    # A structured refusal: the API's detail is "<what> not found"; a page says it in its reader's language.
+    from service.reasons import not_found as refusal
+
+    return refusal(what)
 
 
 def opaque_reference(settings: Settings, case_id: int) -> str:

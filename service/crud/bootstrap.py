@@ -14,7 +14,7 @@ from service.models import Jurisdiction, Role, User
 def create_admin(session: Session, *, username: str, password: str, jurisdiction_code: str, jurisdiction_name: str = "") -> User:
     """Create an admin (and their jurisdiction if it is new); commits."""
     if problem := password_problem(password, username):
-        raise ValueError(problem)
+        raise ValueError(str(problem))
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     jur = session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))

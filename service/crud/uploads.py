@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ballistics_core.errors import BallisticsError
-from service import audit
+from service import audit, reasons
 from service.core.config import Settings
 from service.engine import DuplicateSignature, Engine
 from service.jobs import queue_run
@@ -29,8 +29,7 @@ KNOWN_SUFFIXES = {".x3p", ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp"}
 
 
 def _duplicate(existing_id: int | None) -> HTTPException:
-    where = f" as scan {existing_id}" if existing_id else ""
-    return HTTPException(status.HTTP_409_CONFLICT, detail=f"this file was already uploaded{where}")
+    return reasons.duplicate_upload(existing_id)
 
 
 def _event_date(session: Session, exhibit: Exhibit) -> str:
@@ -51,7 +50,7 @@ def ingest_upload(
     region: str,
 ) -> tuple[ScanRecord, CorrelationRun]:
     if not data:
-        raise HTTPException(422, detail="the uploaded file is empty")
+        raise reasons.empty_upload()
     sha = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(ScanRecord.id).where(ScanRecord.sha256 == sha))
     session.commit()  # release the database while reading and signing
@@ -61,7 +60,7 @@ def ingest_upload(
         scan = engine.read_scan(data, name=filename)
         signature = engine.make_signature(scan)
     except BallisticsError as exc:
-        raise HTTPException(422, detail=str(exc)) from None
+        raise reasons.scan_unreadable(exc) from None
 
     suffix = Path(filename).suffix.lower()
     # One file per upload attempt: a failed attempt can delete its own file without

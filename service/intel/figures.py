@@ -19,6 +19,7 @@ from service.intel.graph import LinkChart
 from service.intel.guns import GUN_LINKS
 from service.intel.stats import StatsReport
 from service.intel.timeline import Timeline
+from service.voice import ENGLISH, N_, Voice
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -37,7 +38,7 @@ def _colours(codes) -> dict[str, str]:
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(codes)))}
 
 
-def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0) -> Figure:
+def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0, v: Voice = ENGLISH) -> Figure:
     """Each series drawn in its own tile: cases coloured by jurisdiction, firearms as triangles.
 
     Hollow markers are cases the caller sees only as opaque references.
@@ -51,7 +52,7 @@ def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0) 
     colours = _colours(a.get("jurisdiction", "") for _n, a in g.nodes(data=True) if a.get("kind") == "case")
     if not series:
         ax = fig.add_subplot(1, 1, 1)
-        ax.text(0.5, 0.5, "no linked series in scope", ha="center", va="center")
+        ax.text(0.5, 0.5, v._("no linked series in scope"), ha="center", va="center")
         ax.set_axis_off()
         return fig
     for i, s in enumerate(series):
@@ -59,8 +60,8 @@ def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0) 
         sub = g.subgraph(s.nodes)
         pos = nx.spring_layout(sub, seed=seed, k=1.2 / math.sqrt(max(1, sub.number_of_nodes())))
         segments, styles = [], []
-        for u, v, link in sub.edges(data="link"):
-            segments.append([pos[u], pos[v]])
+        for u, w, link in sub.edges(data="link"):
+            segments.append([pos[u], pos[w]])
             styles.append("dashed" if link in GUN_LINKS else "solid")
         if segments:
             ax.add_collection(LineCollection(segments, colors="#555555", linewidths=1.0, linestyles=styles, zorder=1))
@@ -72,20 +73,29 @@ def link_chart_figure(chart: LinkChart, *, max_series: int = 24, seed: int = 0) 
             colour = colours.get(attrs.get("jurisdiction", ""), "#999999")
             face = colour if attrs.get("detail") else "white"
             ax.scatter([x], [y], s=60, facecolors=face, edgecolors=colour, linewidths=1.5, zorder=2)
-        ax.set_title(f"{s.key}\n{s.n_cases} cases, {len(s.jurisdictions)} jurisdiction(s)", fontsize=7)
+        ax.set_title(s.key + "\n" + v._("%(cases)s cases, %(n)s jurisdiction(s)", cases=v.integer(s.n_cases),
+                                         n=v.integer(len(s.jurisdictions))), fontsize=7)
         ax.set_axis_off()
         ax.margins(0.15)
     handles = [Line2D([], [], marker="o", ls="", color=c, label=code) for code, c in colours.items()]
-    handles.append(Line2D([], [], marker="^", ls="", color="black", label="firearm"))
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey", label="opaque"))
+    handles.append(Line2D([], [], marker="^", ls="", color="black", label=v._("firearm")))
+    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="grey",
+                          label=v._("opaque")))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 9), fontsize=7, frameon=False)
-    more = f" (first {len(series)} of {len(chart.series)})" if len(chart.series) > len(series) else ""
-    fig.suptitle(f"Linked series{more}", fontsize=10)
+    if len(chart.series) > len(series):
+        title = v._("Linked series (first %(n)s of %(total)s)", n=v.integer(len(series)),
+                    total=v.integer(len(chart.series)))
+    else:
+        title = v._("Linked series")
+    fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(bottom=0.12 if rows < 3 else 0.06)
     return fig
 
 
-def timeline_figure(timeline: Timeline) -> Figure:
+HISTORY_WORDS = {"firearm": N_("life cycle"), "trace": N_("tracing"), "stolen": N_("lost and stolen")}
+
+
+def timeline_figure(timeline: Timeline, v: Voice = ENGLISH, heading: str | None = None) -> Figure:
     """Events along time, one lane per jurisdiction."""
     lanes = list(timeline.jurisdictions)
     fig = Figure(figsize=(9, 1.2 + 0.6 * max(1, len(lanes))), dpi=100)
@@ -106,29 +116,32 @@ def timeline_figure(timeline: Timeline) -> Figure:
         ax.plot(xs, ys, color="#aaaaaa", lw=0.8, zorder=1)
         ticks = np.linspace(min(xs), max(xs) + 1, num=min(6, len(set(xs)) + 1))
         ax.set_xticks(ticks)
-        ax.set_xticklabels([date.fromordinal(epoch.toordinal() + int(t)).isoformat() for t in ticks], fontsize=7)
+        ax.set_xticklabels([v.date(date.fromordinal(epoch.toordinal() + int(t))) for t in ticks], fontsize=7)
     ax.set_yticks(range(len(lanes)))
     ax.set_yticklabels(lanes, fontsize=8)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
-    ax.set_title(f"Life of {timeline.subject}: {len(timeline.rows)} events", fontsize=10)
-    handles = [Line2D([], [], marker=m, ls="", color="black", label=k) for k, m in EVENT_MARKERS.items()]
+    if v.code is None:
+        ax.set_title(f"Life of {timeline.subject}: {len(timeline.rows)} events", fontsize=10)
+    else:
+        ax.set_title(v._("%(heading)s: %(n)s events", heading=heading or timeline.subject,
+                         n=v.integer(len(timeline.rows))), fontsize=10)
+    handles = [Line2D([], [], marker=m, ls="", color="black", label=v.term(k)) for k, m in EVENT_MARKERS.items()]
     kinds = {r.event_kind.split("_", 1)[0] for r in timeline.rows}
-    handles += [Line2D([], [], marker=m, ls="", color="black", label={"firearm": "life cycle", "trace": "tracing",
-                                                                       "stolen": "lost and stolen"}[k])
+    handles += [Line2D([], [], marker=m, ls="", color="black", label=v._(HISTORY_WORDS[k]))
                 for k, m in HISTORY_MARKERS.items() if k in kinds]
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
     fig.tight_layout()
     return fig
 
 
-def map_figure(timeline: Timeline) -> Figure:
+def map_figure(timeline: Timeline, v: Voice = ENGLISH, heading: str | None = None) -> Figure:
     """Located events on longitude / latitude axes, joined in date order (no base map)."""
     fig = Figure(figsize=(6.5, 6), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     located = [r for r in timeline.rows if r.latitude is not None and r.longitude is not None]
     colours = _colours(r.jurisdiction for r in timeline.rows)
     if not located:
-        ax.text(0.5, 0.5, "no located events", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, v._("no located events"), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     lons = [r.longitude for r in located]
@@ -145,25 +158,29 @@ def map_figure(timeline: Timeline) -> Figure:
     # Equal ground distances on both axes at this latitude.
     ax.set_aspect(1.0 / max(0.2, math.cos(math.radians(float(np.mean(lats))))))
     ax.margins(0.2)
-    ax.set_xlabel("longitude (degrees)")
-    ax.set_ylabel("latitude (degrees)")
+    ax.set_xlabel(v._("longitude (degrees)"))
+    ax.set_ylabel(v._("latitude (degrees)"))
     handles = [Line2D([], [], marker="o", ls="", color=c, label=code) for code, c in colours.items()]
     ax.legend(handles=handles, fontsize=7, frameon=False)
-    ax.set_title(f"Map of {timeline.subject} (hollow: coarsened to city level)", fontsize=9)
+    if v.code is None:
+        ax.set_title(f"Map of {timeline.subject} (hollow: coarsened to city level)", fontsize=9)
+    else:
+        ax.set_title(v._("Map: %(heading)s (hollow: coarsened to city level)", heading=heading or timeline.subject),
+                     fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def stats_figures(report: StatsReport) -> list[Figure]:
+def stats_figures(report: StatsReport, v: Voice = ENGLISH, period: str | None = None) -> list[Figure]:
     """Counts per jurisdiction (grouped bars) and the cross-border hit matrix (heat map)."""
     figs = []
     fig = Figure(figsize=(9, 4), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     codes = [r.code for r in report.rows]
-    series = [("items recovered", [r.items_recovered for r in report.rows]),
-              ("scans", [r.scans for r in report.rows]),
-              ("leads", [r.leads for r in report.rows]),
-              ("hits", [r.hits for r in report.rows])]
+    series = [(v._("items recovered"), [r.items_recovered for r in report.rows]),
+              (v._("scans"), [r.scans for r in report.rows]),
+              (v._("leads"), [r.leads for r in report.rows]),
+              (v._("hits"), [r.hits for r in report.rows])]
     x = np.arange(len(codes))
     width = 0.8 / len(series)
     for k, (label, values) in enumerate(series):
@@ -172,13 +189,13 @@ def stats_figures(report: StatsReport) -> list[Figure]:
     ax.set_xticks(x)
     ax.set_xticklabels(codes, fontsize=8)
     ax.legend(fontsize=8, frameon=False)
-    ax.set_title(f"Per jurisdiction, {report.period.label}", fontsize=10)
+    ax.set_title(v._("Per jurisdiction, %(period)s", period=period or report.period.label), fontsize=10)
     fig.tight_layout()
     figs.append(fig)
 
     fig = Figure(figsize=(6.5, 5.5), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
-    m = np.array([[np.nan if v is None else v for v in row] for row in report.matrix], dtype=float)
+    m = np.array([[np.nan if x is None else x for x in row] for row in report.matrix], dtype=float)
     im = ax.imshow(np.ma.masked_invalid(m), cmap="Blues")
     n = len(report.matrix_codes)
     ax.set_xticks(range(n))
@@ -191,8 +208,8 @@ def stats_figures(report: StatsReport) -> list[Figure]:
             text = "–" if math.isnan(m[i, j]) else str(int(m[i, j]))
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if not math.isnan(m[i, j]) and m[i, j] > top / 2 else "black")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="hits")
-    ax.set_title("Hits between jurisdictions", fontsize=10)
+    fig.colorbar(im, ax=ax, shrink=0.8, label=v._("hits"))
+    ax.set_title(v._("Hits between jurisdictions"), fontsize=10)
     fig.tight_layout()
     figs.append(fig)
     return figs

@@ -22,9 +22,12 @@ from ballistics_core.compare.registration import rotate_vector
 from ballistics_core.engine import DEFAULT_PARAMS
 from service.reports.alignment import CONGRUENT, NO_MATCH, NOT_CONGRUENT, Alignment, align_pair
 from service.reports.pairs import ComparedPair
+from service.voice import ENGLISH, N_, Voice
 
 # Colour-blind-safe pair for the cells (green / vermillion), grey for cells without a match.
 COLOURS = {CONGRUENT: "#1b9e4b", NOT_CONGRUENT: "#d55e00", NO_MATCH: "#9a9a9a"}
+# What the cells' legend calls each status, in the reader's language.
+CELL_WORDS = {CONGRUENT: N_("congruent"), NOT_CONGRUENT: N_("not congruent"), NO_MATCH: N_("no match")}
 # Wide enough for a laptop screen at 100 dpi, tall enough for two square panels.
 PANEL_FIGSIZE = (11.0, 5.8)
 
@@ -70,49 +73,50 @@ def _square(centre, size: float, turn_deg: float) -> np.ndarray:
     return np.array(out)
 
 
-def _scale_bar(ax, spacing_um: float, shape) -> None:
+def _scale_bar(ax, spacing_um: float, shape, v: Voice = ENGLISH) -> None:
     length_um = 500.0 if shape[1] * spacing_um > 1500 else 100.0
     px = length_um / spacing_um
     y = shape[0] * 0.95
     x0 = shape[1] * 0.05
     ax.plot([x0, x0 + px], [y, y], color="black", lw=4, solid_capstyle="butt")
-    ax.text(x0 + px / 2, y - shape[0] * 0.02, f"{length_um:.0f} µm", ha="center", va="bottom", fontsize=10)
+    ax.text(x0 + px / 2, y - shape[0] * 0.02, f"{v.integer(int(length_um))} µm", ha="center", va="bottom", fontsize=10)
 
 
-def _surface_axes(ax, image, lim, title: str, spacing_um: float):
+def _surface_axes(ax, image, lim, title: str, spacing_um: float, v: Voice = ENGLISH):
     im = ax.imshow(np.ma.masked_invalid(image), cmap="gray", vmin=lim[0], vmax=lim[1], interpolation="nearest")
     ax.set_facecolor("#f3efe4")
     ax.set_title(title, fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
-    _scale_bar(ax, spacing_um, image.shape)
+    _scale_bar(ax, spacing_um, image.shape, v)
     return im
 
 
-def _cell_legend(ax) -> None:
+def _cell_legend(ax, v: Voice = ENGLISH) -> None:
     handles = [
-        Line2D([], [], color=COLOURS[k], lw=2.5, ls="-" if k != NO_MATCH else ":", label=k)
+        Line2D([], [], color=COLOURS[k], lw=2.5, ls="-" if k != NO_MATCH else ":", label=v._(CELL_WORDS[k]))
         for k in (CONGRUENT, NOT_CONGRUENT, NO_MATCH)
     ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=3, fontsize=10, frameon=False)
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.2f}"
+def _pct(x: float, v: Voice = ENGLISH) -> str:
+    return v.num(None if x is None or not np.isfinite(x) else float(x))
 
 
-def draw_aligned_surfaces(fig: Figure | SubFigure, pair: ComparedPair, al: Alignment) -> str:
+def draw_aligned_surfaces(fig: Figure | SubFigure, pair: ComparedPair, al: Alignment, v: Voice = ENGLISH) -> str:
     """A and the aligned B side by side with the cells of A on both; returns the alt text."""
     c = pair.comparison
     cells = al.cells
     lim = _limits(al.a, al.b)
     ax_a, ax_b = fig.subplots(1, 2, sharex=True, sharey=True)
-    im = _surface_axes(ax_a, al.a, lim, f"A (query): {pair.label_a}", al.spacing_um)
+    im = _surface_axes(ax_a, al.a, lim, v._("A (query): %(label)s", label=pair.label_a), al.spacing_um, v)
     _surface_axes(
         ax_b, al.b, lim,
-        f"B (candidate): {pair.label_b}\nrotated {c.rotation_deg:.1f}°, shifted "
-        f"({c.translation_um[0]:.0f}, {c.translation_um[1]:.0f}) µm",
-        al.spacing_um,
+        v._("B (candidate): %(label)s", label=pair.label_b) + "\n"
+        + v._("rotated %(deg)s°, shifted (%(row)s, %(col)s) µm", deg=v.num(c.rotation_deg, 1),
+              row=v.num(c.translation_um[0], 0), col=v.num(c.translation_um[1], 0)),
+        al.spacing_um, v,
     )
     # Congruent cells last, so their outlines stay on top where neighbours share an edge.
     for i in sorted(range(len(cells.status)), key=lambda j: cells.status[j] == CONGRUENT):
@@ -122,20 +126,24 @@ def draw_aligned_surfaces(fig: Figure | SubFigure, pair: ComparedPair, al: Align
         ax_a.add_patch(Polygon(_square(cells.on_a[i], cells.size_px, 0.0), closed=True, **style))
         if st != NO_MATCH and np.all(np.isfinite(cells.on_b[i])):
             ax_b.add_patch(Polygon(_square(cells.on_b[i], cells.size_px, cells.turn_deg[i]), closed=True, **style))
-    _cell_legend(ax_a)
-    fig.colorbar(im, ax=[ax_a, ax_b], shrink=0.8, label="height (µm)" if pair.a.kind == "topography" else "intensity")
+    _cell_legend(ax_a, v)
+    fig.colorbar(im, ax=[ax_a, ax_b], shrink=0.8,
+                 label=v._("height (µm)") if pair.a.kind == "topography" else v._("intensity"))
     n = len(cells.status)
-    return (
-        f"Breech-face surfaces side by side: A ({pair.label_a}) on the left; B ({pair.label_b}) on the right, "
-        f"rotated {c.rotation_deg:.1f} degrees counter-clockwise and its centre moved by "
-        f"{c.translation_um[0]:.0f} µm in rows and {c.translation_um[1]:.0f} µm in columns so that it lies on A. {n} cells of A are outlined on both: "
-        f"{cells.count(CONGRUENT)} congruent (green), {cells.count(NOT_CONGRUENT)} matched but not congruent "
-        f"(orange), {cells.count(NO_MATCH)} without a match (grey, dotted). CMC {c.cmc} "
-        f"(A to B {c.cmc_ab}, B to A {c.cmc_ba}) of {c.n_cells} cells."
+    return v._(
+        "Breech-face surfaces side by side: A (%(a)s) on the left; B (%(b)s) on the right, rotated %(deg)s degrees "
+        "counter-clockwise and its centre moved by %(row)s µm in rows and %(col)s µm in columns so that it lies on "
+        "A. %(n)s cells of A are outlined on both: %(congruent)s congruent (green), %(not_congruent)s matched but "
+        "not congruent (orange), %(no_match)s without a match (grey, dotted). CMC %(cmc)s (A to B %(ab)s, B to A "
+        "%(ba)s) of %(cells)s cells.",
+        a=pair.label_a, b=pair.label_b, deg=v.num(c.rotation_deg, 1), row=v.num(c.translation_um[0], 0),
+        col=v.num(c.translation_um[1], 0), n=n, congruent=cells.count(CONGRUENT),
+        not_congruent=cells.count(NOT_CONGRUENT), no_match=cells.count(NO_MATCH), cmc=c.cmc, ab=c.cmc_ab,
+        ba=c.cmc_ba, cells=c.n_cells,
     )
 
 
-def draw_overlay(fig: Figure | SubFigure, pair: ComparedPair, al: Alignment) -> str:
+def draw_overlay(fig: Figure | SubFigure, pair: ComparedPair, al: Alignment, v: Voice = ENGLISH) -> str:
     """Colour overlay (A magenta, B green) and the difference of standardised heights."""
     both = np.isfinite(al.a) & np.isfinite(al.b)
 
@@ -161,22 +169,24 @@ def draw_overlay(fig: Figure | SubFigure, pair: ComparedPair, al: Alignment) -> 
     rgb[..., 2] = rgb[..., 0]
     rgb[blank] = 0.96
     ax_o.imshow(rgb, interpolation="nearest")
-    ax_o.set_title("Overlay: A magenta, B green", fontsize=12)
+    ax_o.set_title(v._("Overlay: A magenta, B green"), fontsize=12)
     diff = np.where(both, za - zb, np.nan)
     im = ax_d.imshow(np.ma.masked_invalid(diff), cmap="RdBu_r", vmin=-3, vmax=3, interpolation="nearest")
     ax_d.set_facecolor("#f3efe4")
-    ax_d.set_title(f"A − B standardised (r = {_pct(al.overlap_r)})", fontsize=12)
+    ax_d.set_title(v._("A − B standardised (r = %(r)s)", r=_pct(al.overlap_r, v)), fontsize=12)
     for ax in (ax_o, ax_d):
         ax.set_xticks([])
         ax.set_yticks([])
-    _scale_bar(ax_d, al.spacing_um, al.a.shape)
-    fig.colorbar(im, ax=[ax_o, ax_d], shrink=0.8, label="A − B (standard deviations)")
+    _scale_bar(ax_d, al.spacing_um, al.a.shape, v)
+    fig.colorbar(im, ax=[ax_o, ax_d], shrink=0.8, label=v._("A − B (standard deviations)"))
     spread = float(np.nanstd(diff)) if both.any() else float("nan")
-    return (
-        f"Overlay of A ({pair.label_a}) in magenta and the aligned B ({pair.label_b}) in green, where matching "
-        f"heights read grey; beside it the difference of the standardised heights (red: A higher, blue: B higher). "
-        f"Over the {al.overlap_fraction:.0%} of the smaller surface where both are measured, the Pearson correlation "
-        f"is {_pct(al.overlap_r)} and the difference has a spread of {_pct(spread)} standard deviations."
+    return v._(
+        "Overlay of A (%(a)s) in magenta and the aligned B (%(b)s) in green, where matching heights read grey; "
+        "beside it the difference of the standardised heights (red: A higher, blue: B higher). Over the "
+        "%(overlap)s of the smaller surface where both are measured, the Pearson correlation is %(r)s and the "
+        "difference has a spread of %(spread)s standard deviations.",
+        a=pair.label_a, b=pair.label_b, overlap=v.percent(al.overlap_fraction), r=_pct(al.overlap_r, v),
+        spread=_pct(spread, v),
     )
 
 
@@ -199,18 +209,20 @@ def match_firing_pins(pair: ComparedPair) -> FiringPinMatch | None:
     return FiringPinMatch(float(r), float(angle))
 
 
-def draw_firing_pins(fig: Figure | SubFigure, pair: ComparedPair) -> str:
+def draw_firing_pins(fig: Figure | SubFigure, pair: ComparedPair, v: Voice = ENGLISH) -> str:
     """The unwrapped firing-pin impressions, B turned by the best shift; or a note when absent."""
     m = match_firing_pins(pair)
     if m is None:
         missing = [lab for lab, s in (("A", pair.a), ("B", pair.b)) if s.firing_pin is None]
         ax = fig.subplots()
         ax.set_axis_off()
-        text = (
-            f"No firing-pin comparison: {' and '.join(missing)} "
-            f"{'has' if len(missing) == 1 else 'have'} no firing-pin impression in the signature\n"
-            "(scans already cropped to the breech face carry none). The decision rests on the breech face alone."
-        )
+        if len(missing) == 2:
+            first = v._("No firing-pin comparison: A and B have no firing-pin impression in the signature")
+        else:
+            first = v._("No firing-pin comparison: %(side)s has no firing-pin impression in the signature",
+                        side=missing[0])
+        text = first + "\n" + v._("(scans already cropped to the breech face carry none). The decision rests "
+                                   "on the breech face alone.")
         ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, wrap=True, transform=ax.transAxes)
         return text.replace("\n", " ")
     a, b = pair.a.firing_pin, pair.b.firing_pin
@@ -223,20 +235,20 @@ def draw_firing_pins(fig: Figure | SubFigure, pair: ComparedPair) -> str:
     extent_r = pair.a.firing_pin_spacing_um or 1.0
     for ax, img, title in (
         (axes[0], a, f"A: {pair.label_a}"),
-        (axes[1], b_turned, f"B: {pair.label_b}, turned {m.angle_deg:.1f}°"),
+        (axes[1], b_turned, v._("B: %(label)s, turned %(deg)s°", label=pair.label_b, deg=v.num(m.angle_deg, 1))),
     ):
         im = ax.imshow(np.ma.masked_invalid(img), cmap="gray", vmin=lim[0], vmax=lim[1], aspect="auto",
                        extent=(0, 360, img.shape[0] * extent_r, 0), interpolation="nearest")
         ax.set_facecolor("#f3efe4")
         ax.set_title(title, fontsize=11)
-        ax.set_ylabel("radius (µm)")
-    axes[1].set_xlabel("angle (degrees)")
-    fig.colorbar(im, ax=list(axes), shrink=0.8, label="height (µm)")
-    fig.suptitle(f"Firing-pin impressions unwrapped; best correlation r = {_pct(m.r)}", fontsize=12)
-    return (
-        f"Firing-pin impressions of A ({pair.label_a}) and B ({pair.label_b}) unwrapped to angle (across) and "
-        f"radius (down), B turned by {m.angle_deg:.1f} degrees, the shift at which they correlate best "
-        f"(Pearson r = {_pct(m.r)})."
+        ax.set_ylabel(v._("radius (µm)"))
+    axes[1].set_xlabel(v._("angle (degrees)"))
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label=v._("height (µm)"))
+    fig.suptitle(v._("Firing-pin impressions unwrapped; best correlation r = %(r)s", r=_pct(m.r, v)), fontsize=12)
+    return v._(
+        "Firing-pin impressions of A (%(a)s) and B (%(b)s) unwrapped to angle (across) and radius (down), B turned "
+        "by %(deg)s degrees, the shift at which they correlate best (Pearson r = %(r)s).",
+        a=pair.label_a, b=pair.label_b, deg=v.num(m.angle_deg, 1), r=_pct(m.r, v),
     )
 
 

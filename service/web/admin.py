@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.reasons import reason_of
 from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import jurisdictions as jurisdictions_api
@@ -67,7 +68,7 @@ def _act(request, session, settings, viewer, csrf_token, form: str, action) -> R
     except HTTPException as exc:
         session.rollback()
         if exc.status_code in (404, 409, 422) and viewer.may("admin"):
-            return _page(request, session, viewer, status_code=exc.status_code, form_error=exc.detail, form=form)
+            return _page(request, session, viewer, status_code=exc.status_code, form_error=reason_of(exc), form=form)
         return error_page(request, viewer, exc)
     return RedirectResponse(f"{PREFIX}/admin?done={form}", status.HTTP_303_SEE_OTHER)
 

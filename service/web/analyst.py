@@ -28,6 +28,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from service.reasons import reason_of
 from service import audit
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import intel as intel_api
@@ -155,7 +156,7 @@ def _page(request: Request, viewer: Viewer, template: str, product: str, *, stat
 def _refused(request, viewer, template, product, exc: HTTPException, **ctx):
     """A bad filter keeps the form on screen with the reason; any other refusal is the error page."""
     if exc.status_code in (404, 422) and viewer.may("hits:read"):
-        return _page(request, viewer, template, product, status_code=exc.status_code, **dict(ctx, error=exc.detail))
+        return _page(request, viewer, template, product, status_code=exc.status_code, **dict(ctx, error=reason_of(exc)))
     return error_page(request, viewer, exc)
 
 
@@ -480,7 +481,10 @@ def download_report(
         need(viewer, "hits:read")
         params = raw_params(PARAMS[kind], given) if kind in PARAMS else {}
         try:
-            body = reports_api.ReportRequest(kind=kind, format=format, params=params)
+            # The document in the reader's language (their setting, else Accept-Language), as
+            # the page; the machine-readable formats ignore it and stay in English.
+            body = reports_api.ReportRequest(kind=kind, format=format, params=params,
+                                             lang=language(request, viewer))
         except ValidationError as exc:
             raise HTTPException(422, detail=_reasons(exc)) from None
         stored = reports_api.create_report(body, session, settings, viewer.user)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
 
+from service import reasons
 from service.api.deps import SessionDep, SettingsDep
 from service.crud.signin import token_hash
 from service.models import RefreshToken, Role, User
@@ -104,7 +105,7 @@ def optional_viewer(request: Request, session: SessionDep, settings: SettingsDep
 
 def need(viewer: Viewer, scope: str) -> None:
     if not viewer.may(scope):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"your role ({viewer.user.role.value}) lacks {scope}")
+        raise reasons.role_lacks(viewer.user.role.value, scope)
 
 
 def same_origin(request: Request) -> None:
@@ -112,4 +113,4 @@ def same_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null":
         if urlsplit(origin).netloc != request.headers.get("host", ""):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin form post refused")
+            raise reasons.cross_origin()

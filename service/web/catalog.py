@@ -1,8 +1,10 @@
 """The pages' message catalog: what is to be translated, and updating the .po files.
 
 ``extract()`` collects every message of the templates (``_()``, ``{% trans %}``), of
-the page modules (``_()``, ``N_()``) and of the products' sentences about a gun
-(``service/intel/words.py``, ``N_()``). ``python -m service.web.catalog`` writes
+the page modules (``_()``, ``N_()``), of the products' sentences about a gun
+(``service/intel/words.py``, ``N_()``), of the reports (the comparison report and
+the intelligence products' HTML and PDF documents: ``v._()`` of a
+:class:`service.voice.Voice`) and of the refusal reasons (``service/reasons.py``). ``python -m service.web.catalog`` writes
 ``locale/messages.pot`` and merges it into each language's ``messages.po`` (new
 messages arrive untranslated, obsolete ones are dropped); the translators then fill
 in the empty ``msgstr``. ``tests/service/web/test_i18n.py`` fails while any is empty.
@@ -22,8 +24,13 @@ from service.web.i18n import LOCALE_DIR, TRANSLATED
 HERE = Path(__file__).resolve().parent
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("templates/**.html", "jinja2"), ("*.py", "python")]
-INTEL = HERE.parent / "intel"
-INTEL_METHODS = [("words.py", "python")]
+SERVICE = HERE.parent
+# Outside the pages: (folder under service/, files) whose messages the pages' catalog holds too.
+OTHERS = [
+    ("intel", ["words.py", "reports.py", "figures.py", "render.py"]),
+    ("reports", ["comparison_report.py", "figures.py"]),
+    (".", ["voice.py", "reasons.py"]),
+]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 
 
@@ -35,13 +42,17 @@ def extract() -> Catalog:
         if filename.startswith("catalog") or not message:
             continue
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    # The sentences the products write about a gun (what happened, a gun's name), which
-    # the pages say in the reader's language.
-    for filename, lineno, message, comments, context in extract_from_dir(
-        INTEL, INTEL_METHODS, keywords={"N_": None}, strip_comment_tags=True
-    ):
-        if message:
-            catalog.add(message, None, [(f"intel/{filename}", lineno)], auto_comments=comments, context=context)
+    # The sentences the products write about a gun (what happened, a gun's name), the
+    # reports' words and the refusals' reasons, which the pages and the reports a page
+    # hands out say in the reader's language.
+    for folder, names in OTHERS:
+        methods = [(name, "python") for name in names]
+        for filename, lineno, message, comments, context in extract_from_dir(
+            SERVICE / folder, methods, keywords=KEYWORDS, strip_comment_tags=True
+        ):
+            if message:
+                where = filename if folder == "." else f"{folder}/{filename}"
+                catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     return catalog
 
 

@@ -57,8 +57,9 @@ def check(request: Request, settings: Settings, token: str | None) -> None:
     """Refuse a state-changing post whose token is missing, forged or from another session."""
     from service.web.auth import COOKIE
 
-    refused = HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail="the form's security token is missing or out of date: reload the page and try again")
+    from service.reasons import csrf_refused
+
+    refused = csrf_refused()
     token = token or request.headers.get(CSRF_HEADER, "")
     nonce = request.cookies.get(CSRF_COOKIE, "")
     if not token or not nonce or "." not in token:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, s
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from service.reasons import reason_of
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import disclosures as disclosures_api
 from service.api.routes import partners as partners_api
@@ -90,7 +91,7 @@ def _decide(request, session, settings, viewer: Viewer, kind: str, disclosure_id
                 ctx = _disclosures_context(session, settings, viewer)
             except HTTPException as exc2:
                 return error_page(request, viewer, exc2)
-            ctx.update(form_error=exc.detail, error_for=f"{kind}-{disclosure_id}")
+            ctx.update(form_error=reason_of(exc), error_for=f"{kind}-{disclosure_id}")
             return render(request, "disclosures.html", status_code=exc.status_code, viewer=viewer, **ctx)
         return error_page(request, viewer, exc)
     return RedirectResponse(f"{PREFIX}/disclosures?decided={kind}-{d.id}#{kind}-disclosure-{d.id}",
@@ -149,7 +150,7 @@ def _traces_refused(request, session, settings, viewer, trace_id: int, exc: HTTP
             ctx = _traces_context(session, settings, viewer)
         except HTTPException as exc2:
             return error_page(request, viewer, exc2)
-        ctx.update(form_error=exc.detail, error_for=trace_id)
+        ctx.update(form_error=reason_of(exc), error_for=trace_id)
         if values:
             ctx["values"] = values
         return render(request, "incoming_traces.html", status_code=exc.status_code, viewer=viewer, **ctx)

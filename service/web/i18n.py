@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -191,6 +192,21 @@ def make_environment(code: str, templates: Path) -> jinja2.Environment:
         return "–" if value is None or value == "" else text(value, gettext, term, fmt.date)
 
     env.globals["say"] = say
+
+    def refusal(value) -> Markup:
+        """A refusal's reason (:class:`service.reasons.Reason`) in this language, the scan
+        reader's own technical words after it marked as English; a reason that is only an
+        English detail (from a function that gives no structured reason) is marked so whole."""
+        from service.reasons import Reason
+
+        if isinstance(value, Reason):
+            said = escape(value.phrase.render(gettext, term, fmt.date))
+            if value.technical:
+                said += Markup(' <span lang="en">') + escape(value.technical) + Markup("</span>")
+            return Markup(said)
+        return Markup('<span lang="en">') + escape(str(value)) + Markup("</span>")
+
+    env.globals["refusal"] = refusal
     env.globals["role_name"] = term
     env.globals["lang"] = LANGUAGES[code]
     env.globals["languages"] = list(LANGUAGES.values())

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.reasons import reason_of
 from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import disclosures as disclosures_api
@@ -121,7 +122,7 @@ def request_disclosure(
                 ctx = _hit_context(session, settings, viewer, hit_id)
             except HTTPException as exc2:
                 return error_page(request, viewer, exc2)
-            ctx["form_error"] = exc.detail
+            ctx["form_error"] = reason_of(exc)
             return render(request, "hit.html", status_code=exc.status_code, viewer=viewer, requested=0, **ctx)
         return error_page(request, viewer, exc)
     return RedirectResponse(f"{PREFIX}/hits/{hit_id}?requested={d.id}", status.HTTP_303_SEE_OTHER)

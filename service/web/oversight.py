@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from service.reasons import reason_of
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import audit as audit_api
 from service.api.routes import disclosures as disclosures_api
@@ -137,7 +138,7 @@ def partner_serial(
             if exc.status_code != 422:
                 raise
             ctx = _partner_context(session, settings, viewer)
-            ctx.update(serial_error=exc.detail, values=values)
+            ctx.update(serial_error=reason_of(exc), values=values)
             return render(request, "partner.html", status_code=422, viewer=viewer, **ctx)
         ctx = _partner_context(session, settings, viewer)
     except HTTPException as exc:
@@ -180,7 +181,7 @@ def partner_firearm_disclosure(
                                                                mode=mode)
                 except HTTPException:
                     session.rollback()
-            ctx.update(values=dict(serial=serial, mode=mode), disclosure_error=exc.detail,
+            ctx.update(values=dict(serial=serial, mode=mode), disclosure_error=reason_of(exc),
                        disclosure_for=opaque_reference, justification=justification)
             return render(request, "partner.html", status_code=exc.status_code, viewer=viewer, **ctx)
     except HTTPException as exc:

@@ -38,7 +38,8 @@ from service.web import csrf
 from service.web.auth import (COOKIE, HOME, LOGIN, PREFIX, Viewer, ViewerDep, need, optional_viewer, role_home,
                               safe_next, same_origin)
 from service.web.i18n import LANG_COOKIE, N_, known
-from service.web.render import STATIC, error_page, render, translator
+from service.web.render import STATIC, error_page, language, render, translator
+from service.voice import Voice
 
 HERE = Path(__file__).resolve().parent
 
@@ -394,14 +395,19 @@ def export_report(
             for r in reviews_api.list_reviews(candidate_id, session, viewer.user)
         ]
         visible = public.scan_id is not None
+        # The report is written in the reader's language, as the page is (their setting, else
+        # the browser's Accept-Language); the API's own downloads stay in English.
+        v = Voice(language(request, viewer))
+        q = run.scan.exhibit
         ctx = dict(
             run_id=run.id, rank=cand.rank,
-            query_case=f"{run.scan.exhibit.case.reference} ({run.scan.exhibit.case.title}), exhibit "
-                       f"{run.scan.exhibit.lab_number}",
-            candidate_case=case_label(public) + (f", exhibit {public.exhibit_lab_number}" if visible else ""),
+            query_case=v._("%(case)s (%(title)s), exhibit %(exhibit)s", case=q.case.reference, title=q.case.title,
+                           exhibit=q.lab_number),
+            candidate_case=case_label(public, v._) + (
+                v._(", exhibit %(exhibit)s", exhibit=public.exhibit_lab_number) if visible else ""),
             query_file=run.scan.filename,
-            candidate_file=cand.scan.filename if visible and cand.scan else "(withheld: case not disclosed)",
-            generated_by=f"{viewer.user.username} ({viewer.user.role.value})",
+            candidate_file=cand.scan.filename if visible and cand.scan else v._("(withheld: case not disclosed)"),
+            generated_by=f"{viewer.user.username} ({v.term(viewer.user.role)})",
             stored=dict(fused_score=cand.fused_score, log10_lr=cand.log10_lr, decision=cand.decision),
             reviews=tuple(reviews),
         )
@@ -413,7 +419,7 @@ def export_report(
     pair = material.pair
     context = ReportContext(query_sha256=pair.a.source_sha256, candidate_sha256=pair.b.source_sha256,
                             generated_at=datetime.now(timezone.utc), **ctx)
-    content = build_report(pair, context, format=format)
+    content = build_report(pair, context, format=format, voice=v)
     c = pair.comparison
     product = Product(
         kind="comparison", format=format, media_type=MEDIA_TYPES[format], content=content,
@@ -422,7 +428,7 @@ def export_report(
                  "algorithm_version": c.algorithm_version, "params_digest": c.params_digest, "cmc": c.cmc,
                  "log10_lr": c.log10_lr, "decision": c.decision, "verbal": c.verbal, "gate": c.gate,
                  "lr_model": c.lr_model,
-                 "examiner_decisions": [r.decision for r in context.reviews]},
+                 "examiner_decisions": [r.decision for r in context.reviews], "language": v.code},
     )
     stored = save_report(session, reports_dir(settings), scope, product)
     session.commit()

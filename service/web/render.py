@@ -11,6 +11,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
+from service.reasons import reason_of
 from service.web import csrf
 from service.web.auth import PREFIX, Viewer
 from service.web.i18n import DEFAULT, LANG_COOKIE, LANGUAGES, gettext_for, known, make_environment, negotiate
@@ -86,7 +87,7 @@ def render(request: Request, template: str, *, status_code: int = 200, viewer: V
 def error_page(request: Request, viewer: Viewer | None, exc: HTTPException) -> HTMLResponse:
     """The API's refusal (same status, same reason) as a page."""
     return render(request, "error.html", status_code=exc.status_code, viewer=viewer, status=exc.status_code,
-                  detail=exc.detail)
+                  detail=reason_of(exc))
 
 
 async def invalid_request(request: Request, exc: RequestValidationError):

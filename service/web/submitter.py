@@ -17,6 +17,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service.reasons import Reason, reason_of
+from service.web.i18n import LANGUAGES, gettext_for
 from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import cases as cases_api
@@ -31,7 +33,7 @@ from service.schemas import CaseCreate, EventCreate, ExhibitCreate
 from service.web.auth import PREFIX, Viewer, ViewerDep, need
 from service.crud.access import sees_only_hit_no_hit
 from service.web.pages import CsrfField, guard
-from service.web.render import error_page, render
+from service.web.render import environment, error_page, language, render
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -93,7 +95,7 @@ def create_case(
         if exc.status_code in (409, 422) and viewer.may("cases:read"):
             cases = cases_api.list_cases(session, settings, viewer.user)
             return render(request, "cases.html", status_code=exc.status_code, viewer=viewer,
-                          cases=list(reversed(cases)), can_write=True, form_error=exc.detail,
+                          cases=list(reversed(cases)), can_write=True, form_error=reason_of(exc),
                           values=dict(reference=reference, title=title))
         return error_page(request, viewer, exc)
     return _see(f"/cases/{case.id}?created=1")
@@ -146,7 +148,7 @@ def _case_form_refused(request, session, settings, viewer, case_id, exc: HTTPExc
             ctx = _case_context(request, session, settings, viewer, case_id)
         except HTTPException as exc2:
             return error_page(request, viewer, exc2)
-        ctx.update(form_error=exc.detail, form=form, values=values)
+        ctx.update(form_error=reason_of(exc), form=form, values=values)
         return render(request, "case.html", status_code=exc.status_code, viewer=viewer, created=0, **ctx)
     return error_page(request, viewer, exc)
 
@@ -247,6 +249,23 @@ def exhibit_page(exhibit_id: DbId, request: Request, session: SessionDep, settin
     return render(request, "exhibit.html", viewer=viewer, **ctx)
 
 
+def _refusal_words(request: Request, viewer: Viewer):
+    """A refusal for the upload page's script: ``reason`` in the reader's language (its
+    ``reason_lang``), then the scan reader's own English words, if any, as ``technical``."""
+    code = language(request, viewer)
+    gettext = gettext_for(code)
+    env = environment(code)
+
+    def said(exc: HTTPException) -> dict:
+        reason = reason_of(exc)
+        if isinstance(reason, Reason):
+            return {"reason": reason.phrase.render(gettext, env.globals["term"], env.filters["day"]),
+                    "reason_lang": LANGUAGES[code].tag, "technical": reason.technical}
+        return {"reason": str(reason), "reason_lang": "en", "technical": ""}
+
+    return said
+
+
 @router.post("/exhibits/{exhibit_id}/scans")
 def upload_scans(
     exhibit_id: DbId, request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
@@ -261,6 +280,7 @@ def upload_scans(
     for JSON; without scripts the form posts all files at once and gets the page back.
     """
     wants_json = "application/json" in request.headers.get("accept", "")
+    said = _refusal_words(request, viewer)
     try:
         guard(request, settings, csrf_token)
         need(viewer, "scans:upload")
@@ -269,7 +289,7 @@ def upload_scans(
     except HTTPException as exc:
         if wants_json:
             return JSONResponse({"results": [{"filename": f.filename, "ok": False, "status": exc.status_code,
-                                              "reason": exc.detail} for f in files]}, status_code=exc.status_code)
+                                              **said(exc)} for f in files]}, status_code=exc.status_code)
         return error_page(request, viewer, exc)
     results = []
     run_href = _run_href(session, viewer)
@@ -283,10 +303,12 @@ def upload_scans(
                             "run_status_url": f"{PREFIX}/runs/{out.run.id}/status"})
         except HTTPException as exc:
             session.rollback()
-            results.append({"filename": f.filename, "ok": False, "status": exc.status_code, "reason": exc.detail})
+            results.append({"filename": f.filename, "ok": False, "status": exc.status_code, "refusal": reason_of(exc),
+                            **said(exc)})
     if wants_json:
         code = 201 if all(r["ok"] for r in results) else (results[0]["status"] if len(results) == 1 else 207)
-        return JSONResponse({"results": results}, status_code=code)
+        return JSONResponse({"results": [{k: x for k, x in r.items() if k != "refusal"} for r in results]},
+                            status_code=code)
     try:
         ctx = _exhibit_context(session, settings, viewer, exhibit_id)
     except HTTPException as exc:

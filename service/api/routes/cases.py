@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from service import audit
+from service import audit, reasons
 from service.api.types import DbId, errors
 from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, opaque_reference, own_case
@@ -49,7 +49,7 @@ def create_case(body: CaseCreate, session: SessionDep, settings: SettingsDep, us
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise HTTPException(409, detail="a case with this reference already exists") from None
+        raise reasons.duplicate_case_reference() from None
     audit.record(session, user, "create", "case", case.id, reference=case.reference)
     session.commit()
     return _public(case, settings)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from service import audit
+from service import audit, reasons
 from service.api.types import DbId, errors
 from service.api.deps import CaseReader, CaseWriter, SessionDep, SettingsDep
 from service.crud.access import own_case, own_exhibit
@@ -52,7 +52,7 @@ def create_exhibit(case_id: DbId, body: ExhibitCreate, session: SessionDep, user
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise HTTPException(409, detail="lab number already used in this case") from None
+        raise reasons.duplicate_lab_number() from None
     session.add(CustodyEvent(exhibit_id=exhibit.id, action="received", to_party=user.username, by_user_id=user.id))
     audit.record(session, user, "create", "exhibit", exhibit.id, case_id=case_id, lab_number=exhibit.lab_number)
     session.commit()

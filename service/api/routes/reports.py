@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from service import audit
 from service.api.types import DbId, errors
@@ -30,6 +30,7 @@ from service.intel.store import (
 )
 from service.intel.timeline import SubjectNotFound
 from service.reports.comparison_report import MEDIA_TYPES
+from service.web.i18n import LANGUAGES
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -49,6 +50,22 @@ class ReportRequest(BaseModel):
     kind: Literal["link_chart", "timeline", "statistics"]
     format: Literal["html", "pdf", "graphml", "csv", "geojson", "json"] = "html"
     params: dict[str, Any] = Field(default_factory=dict)
+    lang: str | None = Field(
+        None, max_length=16,
+        description="Language of an HTML or PDF report: one of " + ", ".join(f"`{c}`" for c in LANGUAGES)
+        + " (the pages' languages; `sr_Latn` and `sr_Cyrl` are Serbian in Latin and Cyrillic script). Headings, "
+        "labels, figure titles and axes, captions, dates and numbers follow it. Omitted: English, as before, with "
+        "ISO dates. CSV, JSON, GraphML and GeoJSON are machine-readable and stay in English (column names, keys, "
+        "values) whatever it says. The report pages ask for the signed-in user's language.",
+        examples=["sq"],
+    )
+
+    @field_validator("lang")
+    @classmethod
+    def _shipped(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}: one of {', '.join(LANGUAGES)}")
+        return value
 
 
 class ReportPublic(BaseModel):
@@ -83,12 +100,16 @@ def _visible(session, scope: Scope, report_id: int) -> IntelReport:
 
 @router.post("", response_model=ReportPublic, status_code=status.HTTP_201_CREATED, responses=errors(404, 422))
 def create_report(body: ReportRequest, session: SessionDep, settings: SettingsDep, user: HitReader) -> IntelReport:
+    """Compute, store and describe one report for the caller's scope.
+
+    `lang` chooses the language of an HTML or PDF document (default English); the
+    machine-readable formats are the same in every language."""
     scope = _scope(session, settings, user)
     data = load_case_load(session)
     # Rendering takes seconds; on SQLite an open transaction would hold the write lock.
     session.commit()
     try:
-        product = produce(data, scope, body.kind, body.format, body.params)
+        product = produce(data, scope, body.kind, body.format, body.params, lang=body.lang)
     except SubjectNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     except ValidationError as exc:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 
-from service import audit
+from service import audit, reasons
 from service.api.types import DbId, errors
 from service.api.deps import CaseReader, SessionDep, SettingsDep, Uploader
 from service.crud.access import own_exhibit, own_scan
@@ -31,9 +31,7 @@ def upload_scan(
     exhibit = own_exhibit(session, user, exhibit_id)
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes"
-        )
+        raise reasons.upload_too_large(settings.max_upload_bytes)
     record, run = ingest_upload(
         session,
         request.app.state.engine,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from service import audit
 from service.api.deps import Admin, SessionDep, SettingsDep
 from service.api.types import DbId, errors
+from service import reasons
 from service.core.passwords import password_problem
 from service.core.security import hash_password
 from service.crud import signin
@@ -31,7 +32,7 @@ def list_users(session: SessionDep, admin: Admin) -> list[User]:
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED, responses=errors(409, 422))
 def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
     if problem := password_problem(body.password, body.username):
-        raise HTTPException(422, detail=problem)
+        raise reasons.password_refused(problem)
     if session.get(Jurisdiction, body.jurisdiction_id) is None:
         raise HTTPException(422, detail="unknown jurisdiction")
     if body.agency_id is not None:
@@ -51,7 +52,7 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise HTTPException(409, detail="username already taken") from None
+        raise reasons.username_taken() from None
     audit.record(session, admin, "create", "user", user.id, username=user.username, role=user.role.value)
     session.commit()
     return user
@@ -67,14 +68,14 @@ def me_is_read_only() -> None:
 def update_user(user_id: DbId, body: UserUpdate, session: SessionDep, admin: Admin) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise HTTPException(404, detail="user not found")
+        raise reasons.not_found("user")
     changes = body.model_dump(exclude_unset=True)
     if user.id == admin.id and (changes.get("is_active") is False or changes.get("role", user.role) != user.role):
         # The last administrator could otherwise lock everyone out of user management.
-        raise HTTPException(409, detail="administrators cannot deactivate or demote themselves")
+        raise reasons.self_demotion()
     if "password" in changes:
         if problem := password_problem(changes["password"], user.username):
-            raise HTTPException(422, detail=problem)
+            raise reasons.password_refused(problem)
         user.hashed_password = hash_password(changes.pop("password"))
         changes["password"] = "changed"
     # A new password, a deactivation or a new role (whose scopes differ) ends every
@@ -96,7 +97,7 @@ def unlock_user(user_id: DbId, session: SessionDep, settings: SettingsDep, admin
     """Lift a lockout: failed sign-ins so far no longer count against the account."""
     user = session.get(User, user_id)
     if user is None:
-        raise HTTPException(404, detail="user not found")
+        raise reasons.not_found("user")
     was_locked = signin.is_locked(session, settings, user.username, user)
     user.failures_cleared_at = datetime.now(timezone.utc)
     audit.record(session, admin, "user.unlock", "user", user.id, username=user.username, was_locked=was_locked)

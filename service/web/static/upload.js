@@ -63,9 +63,16 @@
           row.dataset.result = "refused";
           state.className = "refused";
           state.append(msg.refused + " (" + res.status + "): ");
+          // The reason in the reader's language when the service has it so (reason_lang),
+          // then the scan reader's own technical words, which are English.
           const why = el("span", "reason", String(res.reason));
-          why.lang = "en";
+          why.lang = res.reason_lang || "en";
           state.append(why);
+          if (res.technical) {
+            const tech = el("span", "reason", " " + String(res.technical));
+            tech.lang = "en";
+            state.append(tech);
+          }
         }
         resolve();
       };

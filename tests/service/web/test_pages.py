@@ -170,8 +170,9 @@ def test_page_report_and_cli_state_the_same_conclusion(review_world):
     assert report.status_code == 200
     from tests.service.web.test_reports import _pdf_text
 
-    # the PDF's text layer breaks "fi" into a ligature glyph: compare without it
-    text = _pdf_text(report.content).replace("\n\x02\n", "fi").replace("\x02", "fi")
+    # the PDF's text layer breaks "fi" into a ligature glyph (its code depends on which
+    # glyphs the document drew first): compare without it
+    text = re.sub(r"\n?[\x01-\x08]\n?", "fi", _pdf_text(report.content))
     assert f'{out["log10_lr"]:.2f}' in text and out["verbal"] in text
     assert "Quality gates\nnone fired" in text.replace("none \nfi", "none fi") or "Quality gates\nnone fi" in text
     assert out["decision"].replace("fi", "") in text.replace("fi", "")

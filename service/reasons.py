@@ -1,0 +1,173 @@
+"""Why a request is refused, kept as a message and its values (like ``service.intel.words``).
+
+The API answers in English: a :class:`Refusal` is an ``HTTPException`` whose
+``detail`` is the English sentence, exactly as clients read it. The pages call the
+same functions, get the same exception, and say its :attr:`Refusal.reason` in the
+reader's language (``service.web.render``: the ``refusal()`` template global). The
+messages here are marked with :func:`N_` and extracted into the pages' catalog by
+``service/web/catalog.py``, so the missing-translation test covers them.
+
+A reason whose cause is technical text written elsewhere (the scan reader's, in
+``ballistics_core``) gets a translated sentence saying what kind of problem it is,
+and the reader's own words follow it, marked as English, as ``technical``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException
+
+from service.intel.words import Phrase, Term
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction into the pages' catalog; translated when shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A refusal as a page says it: the phrase in the reader's language, then any English technical text."""
+
+    phrase: Phrase
+    technical: str = ""
+
+    def __str__(self) -> str:
+        return self.technical or self.phrase.render(term=_api_value)
+
+
+def _api_value(value: str) -> str:
+    # The API's English names API values as they are (``lab_submitter``), as it always did.
+    return value
+
+
+class Refusal(HTTPException):
+    """An ``HTTPException`` whose reason a page can say in its reader's language."""
+
+    def __init__(self, status_code: int, message: str, *, detail: str | None = None, technical: str = "",
+                 headers: dict[str, str] | None = None, **values: Any):
+        self.reason = Reason(Phrase.of(message, **values), technical)
+        super().__init__(status_code, detail=detail if detail is not None else str(self.reason), headers=headers)
+
+
+def reason_of(exc: HTTPException) -> "Reason | str":
+    """What a page shows for a refusal: the structured reason, or the detail (English) as it is."""
+    reason = getattr(exc, "reason", None)
+    return reason if isinstance(reason, Reason) else str(exc.detail)
+
+
+# --- the reasons a page's user meets --------------------------------------------------------
+
+def csrf_refused() -> Refusal:
+    return Refusal(403, N_("the form's security token is missing or out of date: reload the page and try again"))
+
+
+def cross_origin() -> Refusal:
+    return Refusal(403, N_("cross-origin form post refused"))
+
+
+def role_lacks(role: str, scope: str) -> Refusal:
+    return Refusal(403, N_("your role (%(role)s) lacks %(scope)s"), role=Term(role), scope=scope)
+
+
+# One message per thing (the words for "not found" agree with the noun in the region's
+# languages); anything else falls back to the general one with the API's noun.
+NOT_FOUND: dict[str, str] = {
+    "alert": N_("alert not found"),
+    "candidate": N_("candidate not found"),
+    "case": N_("case not found"),
+    "destruction request": N_("destruction request not found"),
+    "disclosure": N_("disclosure not found"),
+    "exhibit": N_("exhibit not found"),
+    "firearm": N_("firearm not found"),
+    "firearm disclosure": N_("firearm disclosure not found"),
+    "hit": N_("hit not found"),
+    "lead": N_("lead not found"),
+    "person": N_("person not found"),
+    "run": N_("run not found"),
+    "scan": N_("scan not found"),
+    "trace request": N_("trace request not found"),
+    "user": N_("user not found"),
+    "report": N_("report not found"),
+}
+
+
+def not_found(what: str) -> Refusal:
+    if what in NOT_FOUND:
+        return Refusal(404, NOT_FOUND[what])
+    return Refusal(404, N_("%(what)s not found"), what=what)
+
+
+def duplicate_upload(existing_id: int | None) -> Refusal:
+    if existing_id:
+        return Refusal(409, N_("this file was already uploaded as scan %(id)s"), id=existing_id)
+    return Refusal(409, N_("this file was already uploaded"))
+
+
+def empty_upload() -> Refusal:
+    return Refusal(422, N_("the uploaded file is empty"))
+
+
+def upload_too_large(limit: int) -> Refusal:
+    return Refusal(413, N_("file exceeds %(limit)s bytes"), limit=limit)
+
+
+def scan_unreadable(exc: Exception) -> Refusal:
+    """The scan reader's refusal: the API's detail is the reader's own sentence, unchanged."""
+    from ballistics_core.errors import ScanContentError, ScanFormatError
+
+    if isinstance(exc, ScanFormatError):
+        message = N_("the file could not be read as a scan (corrupt, unsupported, or in unknown units):")
+    elif isinstance(exc, ScanContentError):
+        message = N_("the scan was read but holds nothing usable (empty, no valid points, or too small):")
+    else:
+        message = N_("the scan could not be signed:")
+    return Refusal(422, message, detail=str(exc), technical=str(exc))
+
+
+def duplicate_case_reference() -> Refusal:
+    return Refusal(409, N_("a case with this reference already exists"))
+
+
+def duplicate_lab_number() -> Refusal:
+    return Refusal(409, N_("lab number already used in this case"))
+
+
+def username_taken() -> Refusal:
+    return Refusal(409, N_("username already taken"))
+
+
+def self_demotion() -> Refusal:
+    return Refusal(409, N_("administrators cannot deactivate or demote themselves"))
+
+
+# The password policy's reasons (``service.core.passwords``), as phrases.
+
+def password_too_short(n: int) -> Phrase:
+    return Phrase.of(N_("the password must have at least %(n)s characters"), n=n)
+
+
+def password_too_long(n: int) -> Phrase:
+    return Phrase.of(N_("the password must have at most %(n)s characters"), n=n)
+
+
+def password_nul() -> Phrase:
+    return Phrase.of(N_("the password may not contain NUL characters"))
+
+
+def password_is_username() -> Phrase:
+    return Phrase.of(N_("the password may not be the username"))
+
+
+def password_repeated() -> Phrase:
+    return Phrase.of(N_("the password may not be a short pattern repeated"))
+
+
+def password_common() -> Phrase:
+    return Phrase.of(N_("the password is on the list of commonly used passwords"))
+
+
+def password_refused(problem: Phrase) -> Refusal:
+    return Refusal(422, problem.msg, **dict(problem.args))
