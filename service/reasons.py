@@ -91,6 +91,7 @@ NOT_FOUND: dict[str, str] = {
     "trace request": N_("trace request not found"),
     "user": N_("user not found"),
     "report": N_("report not found"),
+    "figure": N_("figure not found"),
 }
 
 
@@ -125,6 +126,16 @@ def scan_unreadable(exc: Exception) -> Refusal:
     else:
         message = N_("the scan could not be signed:")
     return Refusal(422, message, detail=str(exc), technical=str(exc))
+
+
+def cannot_compare(exc: Exception) -> Refusal:
+    """The engine could not compare a pair again (a signature gone, parameters that differ)."""
+    return Refusal(409, N_("this pair cannot be compared again:"), detail=f"cannot compare this pair: {exc}",
+                   technical=str(exc))
+
+
+def unknown_language(code: str) -> Refusal:
+    return Refusal(422, N_("unknown language %(lang)s"), lang=repr(code))
 
 
 def duplicate_case_reference() -> Refusal:

@@ -4,6 +4,12 @@ Comparing a pair takes about a second and rendering its figures a little more; t
 candidate page and its three images would otherwise repeat that work four times.
 Each key is computed once even when several requests ask at the same moment
 (the others wait for the first), and the least recently used entries are dropped.
+
+The comparison (and the alignment the figures draw) is the same in every language and
+is kept once per (run, candidate); the figures carry words (titles, axes, legends, the
+text alternative) and are kept per (run, candidate, language), rendered from that one
+comparison. Both caches are bounded: a reader switching languages costs a rendering,
+never another comparison.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable, Hashable, TypeVar
 
+from service.reports.alignment import Alignment, align_pair
 from service.reports.figures import review_figures
 from service.reports.pairs import ComparedPair
+from service.voice import Voice
 
 T = TypeVar("T")
 
@@ -28,15 +36,17 @@ class RenderedFigure:
 
 @dataclass(frozen=True, eq=False)
 class ReviewMaterial:
-    """What the review page of one candidate shows."""
+    """What the review page of one candidate shows, in one language."""
 
     pair: ComparedPair
     figures: dict[str, RenderedFigure]
+    lang: str = "en"
 
 
-def render_material(pair: ComparedPair) -> ReviewMaterial:
-    figures = {name: RenderedFigure(f.png(dpi=100), f.alt) for name, f in review_figures(pair).items()}
-    return ReviewMaterial(pair=pair, figures=figures)
+def render_material(pair: ComparedPair, v: Voice | None = None, alignment: Alignment | None = None) -> ReviewMaterial:
+    v = v or Voice("en")
+    figures = {name: RenderedFigure(f.png(dpi=100), f.alt) for name, f in review_figures(pair, alignment, v).items()}
+    return ReviewMaterial(pair=pair, figures=figures, lang=v.code or "en")
 
 
 class SingleFlightLRU:
@@ -79,16 +89,33 @@ class SingleFlightLRU:
 
 
 class ReviewCache:
-    """Review material per (run, candidate)."""
+    """The comparison per (run, candidate), the figures per (run, candidate, language)."""
 
-    def __init__(self, max_candidates: int = 16):
-        self._lru = SingleFlightLRU(max_candidates)
+    def __init__(self, max_candidates: int = 16, max_renderings: int | None = None):
+        self._pairs = SingleFlightLRU(max_candidates)
+        # A few languages of the recently opened candidates (an examiner and a colleague
+        # reading the same pair in two languages): twice the candidates by default.
+        self._renderings = SingleFlightLRU(max_renderings or 2 * max_candidates)
 
-    def material(self, run_id: int, candidate_id: int, compare: Callable[[], ComparedPair]) -> ReviewMaterial:
-        return self._lru.get((run_id, candidate_id), lambda: render_material(compare()))
+    def material(self, run_id: int, candidate_id: int, compare: Callable[[], ComparedPair], v: Voice | None = None,
+                 relabel: Callable[[ComparedPair, Voice], ComparedPair] | None = None) -> ReviewMaterial:
+        """The material in ``v``'s language (English by default); ``relabel`` gives the pair the
+        labels its figures print in that language (the candidate's name is words too)."""
+        v = v or Voice("en")
 
-    def __contains__(self, key: tuple[int, int]) -> bool:
-        return key in self._lru
+        def compared() -> tuple[ComparedPair, Alignment]:
+            pair = compare()
+            return pair, align_pair(pair)
+
+        def rendered() -> ReviewMaterial:
+            pair, alignment = self._pairs.get((run_id, candidate_id), compared)
+            return render_material(relabel(pair, v) if relabel else pair, v, alignment)
+
+        return self._renderings.get((run_id, candidate_id, v.code or "en"), rendered)
+
+    def __contains__(self, key: tuple) -> bool:
+        """(run, candidate): its comparison is kept; (run, candidate, language): its figures too."""
+        return key in (self._pairs if len(key) == 2 else self._renderings)
 
 
 _APP_LOCK = threading.Lock()

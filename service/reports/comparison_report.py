@@ -22,6 +22,7 @@ from matplotlib.transforms import offset_copy
 from ballistics_core import __version__
 from service.reports.alignment import align_pair
 from service.reports.figures import draw_aligned_surfaces, draw_firing_pins, draw_overlay
+from service.reports.gates import gate_reasons
 from service.reports.pairs import ComparedPair
 from service.voice import ENGLISH, Voice, verbal
 
@@ -89,7 +90,8 @@ def summary_lines(pair: ComparedPair, ctx: ReportContext, v: Voice = ENGLISH
                          lr=v.sig(10 ** c.log10_lr), model=c.lr_model)),
         (v._("Verbal scale (ENFSI)"), verbal(c.verbal, v)),
         (v._("Engine decision"), v.term(c.decision)),
-        (v._("Quality gates"), "; ".join(c.gate_reasons) if c.gate_reasons else v._("none fired")),
+        (v._("Quality gates"), "; ".join(g.text for g in gate_reasons(c.gate_reasons, v)) if c.gate_reasons
+         else v._("none fired")),
         (v._("Alignment"), v._("B turned %(deg)s° CCW, centre moved (%(row)s, %(col)s) µm (row, col)",
                                deg=v.num(c.rotation_deg), row=v.num(c.translation_um[0], 1),
                                col=v.num(c.translation_um[1], 1))),

@@ -252,33 +252,36 @@ def draw_firing_pins(fig: Figure | SubFigure, pair: ComparedPair, v: Voice = ENG
     )
 
 
-def aligned_surfaces_figure(pair: ComparedPair, alignment: Alignment | None = None) -> ReviewFigure:
+def aligned_surfaces_figure(pair: ComparedPair, alignment: Alignment | None = None,
+                            v: Voice = ENGLISH) -> ReviewFigure:
     fig = _new_figure()
-    alt = draw_aligned_surfaces(fig, pair, alignment or align_pair(pair))
+    alt = draw_aligned_surfaces(fig, pair, alignment or align_pair(pair), v)
     return ReviewFigure(fig, alt)
 
 
-def overlay_figure(pair: ComparedPair, alignment: Alignment | None = None) -> ReviewFigure:
+def overlay_figure(pair: ComparedPair, alignment: Alignment | None = None, v: Voice = ENGLISH) -> ReviewFigure:
     fig = _new_figure()
-    alt = draw_overlay(fig, pair, alignment or align_pair(pair))
+    alt = draw_overlay(fig, pair, alignment or align_pair(pair), v)
     return ReviewFigure(fig, alt)
 
 
-def firing_pin_figure(pair: ComparedPair) -> ReviewFigure:
+def firing_pin_figure(pair: ComparedPair, v: Voice = ENGLISH) -> ReviewFigure:
     absent = pair.a.firing_pin is None or pair.b.firing_pin is None
     fig = _new_figure((11.0, 1.6) if absent else (11.0, 5.0))
-    alt = draw_firing_pins(fig, pair)
+    alt = draw_firing_pins(fig, pair, v)
     return ReviewFigure(fig, alt)
 
 
 FIGURES = {
     "surfaces": aligned_surfaces_figure,
     "overlay": overlay_figure,
-    "firing_pin": lambda pair, alignment=None: firing_pin_figure(pair),
+    "firing_pin": lambda pair, alignment=None, v=ENGLISH: firing_pin_figure(pair, v),
 }
 
 
-def review_figures(pair: ComparedPair) -> dict[str, ReviewFigure]:
-    """All three review figures, sharing one alignment."""
-    al = align_pair(pair)
-    return {name: make(pair, al) for name, make in FIGURES.items()}
+def review_figures(pair: ComparedPair, alignment: Alignment | None = None,
+                   v: Voice = ENGLISH) -> dict[str, ReviewFigure]:
+    """All three review figures in ``v``'s language, sharing one alignment (computed when not given:
+    it does not depend on the language, so a page in several languages computes it once)."""
+    al = alignment or align_pair(pair)
+    return {name: make(pair, al, v) for name, make in FIGURES.items()}

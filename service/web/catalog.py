@@ -28,7 +28,7 @@ SERVICE = HERE.parent
 # Outside the pages: (folder under service/, files) whose messages the pages' catalog holds too.
 OTHERS = [
     ("intel", ["words.py", "reports.py", "figures.py", "render.py"]),
-    ("reports", ["comparison_report.py", "figures.py"]),
+    ("reports", ["comparison_report.py", "figures.py", "gates.py"]),
     (".", ["voice.py", "reasons.py"]),
 ]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}

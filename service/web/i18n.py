@@ -207,6 +207,32 @@ def make_environment(code: str, templates: Path) -> jinja2.Environment:
         return Markup('<span lang="en">') + escape(str(value)) + Markup("</span>")
 
     env.globals["refusal"] = refusal
+
+    from service.voice import VERBAL, Voice
+
+    voice = Voice(code)
+
+    def verbal(expression) -> Markup:
+        """An ENFSI verbal equivalent (written in English by ``ballistics_core``) in this language;
+        a wording outside the scale's fourteen is shown as written, marked as English."""
+        if expression in VERBAL:
+            return Markup(escape(gettext(VERBAL[expression])))
+        return Markup('<span lang="en">') + escape(str(expression)) + Markup("</span>")
+
+    env.globals["verbal"] = verbal
+
+    def gate_reasons(reasons) -> list[Markup]:
+        """The quality gates' reasons (``service.reports.gates``), each in this language with its
+        figures in this locale; one the service cannot read is the engine's English, marked so."""
+        from service.reports.gates import gate_reasons as read
+
+        out = []
+        for g in read(reasons, voice):
+            said = escape(g.text)
+            out.append(Markup(said) if g.translated else Markup('<span lang="en">') + said + Markup("</span>"))
+        return out
+
+    env.globals["gate_reasons"] = gate_reasons
     env.globals["role_name"] = term
     env.globals["lang"] = LANGUAGES[code]
     env.globals["languages"] = list(LANGUAGES.values())

@@ -3,22 +3,24 @@
 Pages are rendered on the server (Jinja2) and read and write through the API's own
 route functions, so visibility rules, scopes, audit entries and the review and lead
 logic are the API's, not a copy of them. Figures are PNGs from matplotlib served by
-an authenticated route and cached per (run, candidate).
+an authenticated route; the comparison is cached per (run, candidate), the figures
+(whose titles, axes, legends and text alternatives are words) per language too.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import func, select
 
 from ballistics_core.errors import BallisticsError
-from service import audit
+from service import audit, reasons
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import leads as leads_api
 from service.api.routes import login as login_api
@@ -162,7 +164,7 @@ def choose_language(
     try:
         guard(request, settings, csrf_token)
         if known(lang) is None:
-            raise HTTPException(422, detail=f"unknown language {lang!r}")
+            raise reasons.unknown_language(lang)
         viewer = optional_viewer(request, session, settings)
         if viewer is not None:
             user = session.get(User, viewer.user.id)
@@ -250,20 +252,25 @@ def _pair_source(request: Request, run: CorrelationRun, cand: Candidate):
     engine = request.app.state.engine
     key = (run.id, cand.id)
     query_sig, cand_sig = run.scan.signature_id, cand.signature_id
-    label_a, label_b = run.scan.exhibit.lab_number, f"candidate {cand.rank}"
+    label_a, rank = run.scan.exhibit.lab_number, cand.rank
 
     def compute():
-        return compare_pair(engine.load(query_sig), engine.load(cand_sig), label_a=label_a, label_b=label_b)
+        return compare_pair(engine.load(query_sig), engine.load(cand_sig), label_a=label_a,
+                            label_b=f"candidate {rank}")
 
-    return request.app.state, key, compute
+    def relabel(pair, v: Voice):
+        # The figures name B in the reader's words; A is the exhibit's lab number, no words.
+        return replace(pair, label_b=v._("candidate %(rank)s", rank=rank))
+
+    return request.app.state, key, compute, relabel
 
 
-def _material(source) -> ReviewMaterial:
-    state, key, compute = source
+def _material(source, v: Voice) -> ReviewMaterial:
+    state, key, compute, relabel = source
     try:
-        return review_cache(state).material(*key, compute)
+        return review_cache(state).material(*key, compute, v, relabel)
     except (BallisticsError, KeyError, FileNotFoundError) as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"cannot compare this pair: {exc}") from None
+        raise reasons.cannot_compare(exc) from None
 
 
 def _candidate_context(session, settings, viewer: Viewer, candidate_id: int):
@@ -290,7 +297,8 @@ def candidate_page(
         page = dict(run=run, scan=run.scan, exhibit=run.scan.exhibit, case=run.scan.exhibit.case)
         source = _pair_source(request, run, cand)
         session.commit()
-        material = _material(source)
+        code = language(request, viewer)
+        material = _material(source, Voice(code))
     except HTTPException as exc:
         return error_page(request, viewer, exc)
     idx = [c.id for c in listed].index(cand.id)
@@ -298,8 +306,10 @@ def candidate_page(
     next_c = listed[idx + 1] if idx + 1 < len(listed) else None
     _ = translator(request, viewer)
     figures = [
+        # The language is in the image's address: a browser that cached the figure in one
+        # language fetches it again after the reader switches to another.
         dict(name=n, title=_(FIGURE_TITLES[n]), alt=material.figures[n].alt,
-             src=f"{PREFIX}/candidates/{cand.id}/figures/{n}.png")
+             src=f"{PREFIX}/candidates/{cand.id}/figures/{n}.png?lang={code}")
         for n in FIGURE_NAMES
     ]
     issued = [ld for ld in leads if ld.state == LeadState.issued]
@@ -316,16 +326,19 @@ def candidate_page(
 
 @router.get("/candidates/{candidate_id}/figures/{name}.png")
 def candidate_figure(
-    candidate_id: DbId, name: str, request: Request, session: SessionDep, viewer: ViewerDep
+    candidate_id: DbId, name: str, request: Request, session: SessionDep, viewer: ViewerDep,
+    lang: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     if name not in FIGURE_NAMES:
-        raise HTTPException(404, detail="no such figure")
+        raise reasons.not_found("figure")
+    if lang is not None and known(lang) is None:
+        raise reasons.unknown_language(lang)
     need(viewer, "runs:read")
     cand = own_candidate(session, viewer.user, candidate_id)
     source = _pair_source(request, cand.run, cand)
     audit.record(session, viewer.user, "read", "figure", cand.id, figure=name)
     session.commit()
-    fig = _material(source).figures[name]
+    fig = _material(source, Voice(lang or language(request, viewer))).figures[name]
     return Response(fig.png, media_type="image/png", headers={"Cache-Control": "private, max-age=600"})
 
 
@@ -413,7 +426,7 @@ def export_report(
         )
         source = _pair_source(request, run, cand)
         session.commit()
-        material = _material(source)
+        material = _material(source, v)  # the report's figures and labels in its language
     except HTTPException as exc:
         return error_page(request, viewer, exc)
     pair = material.pair

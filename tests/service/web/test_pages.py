@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from service.voice import Voice
 from tests.service.web.conftest import page_client
 
 
@@ -59,7 +60,9 @@ def test_candidate_page_shows_aligned_figures_with_text_alternatives(review_worl
     page = c.get(f"/review/candidates/{cid}")
     assert page.status_code == 200
     alts = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page.text)
-    assert [src.rsplit("/", 1)[1] for src, _ in alts] == ["surfaces.png", "overlay.png", "firing_pin.png"]
+    # The language is in each image's address (a browser's cached image follows a switch of language).
+    assert [src.rsplit("/", 1)[1] for src, _ in alts] == [
+        "surfaces.png?lang=en", "overlay.png?lang=en", "firing_pin.png?lang=en"]
     surfaces_alt = alts[0][1]
     assert re.search(r"\d+ congruent \(green\)", surfaces_alt) and "CMC" in surfaces_alt
     assert "Pearson correlation" in alts[1][1]
@@ -68,10 +71,11 @@ def test_candidate_page_shows_aligned_figures_with_text_alternatives(review_worl
     png = c.get(alts[0][0])
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG") and len(png.content) > 20_000
-    # The page and its images share one comparison, kept per (run, candidate).
+    # The page and its images share one comparison, kept per (run, candidate), and the
+    # figures of the page's language, kept per (run, candidate, language).
     cache = review_world.live.app.state.review_cache
-    assert (review_world.run_id, cid) in cache
-    material = cache.material(review_world.run_id, cid, lambda: None)  # a miss would fail here
+    assert (review_world.run_id, cid) in cache and (review_world.run_id, cid, "en") in cache
+    material = cache.material(review_world.run_id, cid, lambda: None, Voice("en"))  # a miss would fail here
     assert material.figures["surfaces"].png == png.content
     assert c.get(f"/review/candidates/{cid}/figures/nope.png").status_code == 404
 
@@ -163,7 +167,7 @@ def test_page_report_and_cli_state_the_same_conclusion(review_world):
     out = json.loads(cli.stdout)
     assert out["decision"] == "identification" and out["log10_lr"] >= 2.0 and out["gate"] == ""
     assert f'data-testid="lr">{out["log10_lr"]:.2f}' in page
-    assert f'data-testid="verbal" lang="en">{out["verbal"]}<' in page
+    assert f'data-testid="verbal">{out["verbal"]}<' in page
     assert f'pill-{out["decision"]}">{out["decision"]}' in page
     assert 'data-testid="gate">none fired' in page
     report = c.post(f"/review/candidates/{cid}/report", data={"format": "pdf"})
