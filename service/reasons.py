@@ -138,6 +138,113 @@ def unknown_language(code: str) -> Refusal:
     return Refusal(422, N_("unknown language %(lang)s"), lang=repr(code))
 
 
+def fields_refused(fields: list[str], technical: str) -> Refusal:
+    """A form whose fields the schema refused (too long, not a number): the fields named,
+    the schema's own explanation after it as technical English."""
+    return Refusal(422, N_("the request was not accepted; check these fields: %(fields)s."), fields=", ".join(fields),
+                   detail=technical, technical=technical)
+
+
+def schema_refused(exc) -> Refusal:
+    """A form value the API's schema refuses (a pydantic ``ValidationError``): the API's
+    reasons as its detail, the fields named in the reader's language on a page."""
+    errors = exc.errors()
+    fields = [".".join(str(p) for p in e["loc"]) or "–" for e in errors]
+    technical = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+    return fields_refused(list(dict.fromkeys(fields)), technical)
+
+
+def credentials_invalid(headers: dict[str, str]) -> Refusal:
+    return Refusal(401, N_("could not validate credentials"), headers=headers)
+
+
+def agency_outside_jurisdiction(yours: bool) -> Refusal:
+    if yours:
+        return Refusal(422, N_("agency does not belong to your jurisdiction"))
+    return Refusal(422, N_("agency does not belong to the jurisdiction"))
+
+
+def unknown_jurisdiction() -> Refusal:
+    return Refusal(422, N_("unknown jurisdiction"))
+
+
+# Leads and disclosures: a step the workflow does not allow from where the record stands.
+
+def lead_cannot_become(state: str, to: str) -> Refusal:
+    return Refusal(409, N_("a %(state)s lead cannot become %(to)s"), state=Term(state), to=Term(to))
+
+
+def lead_needs_review() -> Refusal:
+    return Refusal(409, N_("confirming a lead needs an examiner's review of its candidate (review_id)"))
+
+
+def lead_needs_identification() -> Refusal:
+    return Refusal(409, N_("confirming a lead needs an identification recorded by an examiner"))
+
+
+def lead_no_case_record() -> Refusal:
+    return Refusal(409, N_("the candidate has no case record here to link to"))
+
+
+def lead_same_case() -> Refusal:
+    return Refusal(409, N_("the candidate belongs to the same case"))
+
+
+def lead_not_yours() -> Refusal:
+    return Refusal(403, N_("only the jurisdiction that raised a lead moves it on"))
+
+
+def hit_cases_yours() -> Refusal:
+    return Refusal(409, N_("both cases of this hit are already yours"))
+
+
+def disclosure_requested(existing_id: int) -> Refusal:
+    return Refusal(409, N_("disclosure %(id)s was already requested for this hit"), id=existing_id)
+
+
+def disclosure_decided(status: str) -> Refusal:
+    return Refusal(409, N_("disclosure is already %(status)s"), status=Term(status))
+
+
+def firearm_disclosure_decided(status: str) -> Refusal:
+    return Refusal(409, N_("firearm disclosure is already %(status)s"), status=Term(status))
+
+
+def gun_is_yours() -> Refusal:
+    return Refusal(409, N_("this gun is your own jurisdiction's record"))
+
+
+def destruction_needs_second_person() -> Refusal:
+    return Refusal(403, N_("destruction needs a second person: the requester cannot decide their own request"))
+
+
+def destruction_pending(request_id: int) -> Refusal:
+    return Refusal(409, N_("destruction request %(id)s is already waiting for approval"), id=request_id)
+
+
+def duplicate_photo() -> Refusal:
+    return Refusal(409, N_("this photo was already uploaded"))
+
+
+def partner_not_other() -> Refusal:
+    return Refusal(422, N_("partner_jurisdiction_id names no other jurisdiction"))
+
+
+# People (``service.crud.people``, ``service.api.routes.people``).
+
+def link_outside_jurisdiction(field: str) -> Refusal:
+    message = {
+        "case_id": N_("case_id names no case of your jurisdiction"),
+        "event_id": N_("event_id names no event of your jurisdiction"),
+        "firearm_id": N_("firearm_id names no firearm of your jurisdiction"),
+    }[field]
+    return Refusal(422, message)
+
+
+def as_of_in_future() -> Refusal:
+    return Refusal(422, N_("as_of cannot be a later day than today"))
+
+
 def duplicate_case_reference() -> Refusal:
     return Refusal(409, N_("a case with this reference already exists"))
 

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import SecurityScopes
 from sqlalchemy.orm import Session
 
+from service import reasons
 from service.core.config import Settings
 from service.core.security import decode_access_token, oauth2_scheme
 from service.crud.signin import session_alive
@@ -35,11 +36,7 @@ def get_current_user(
     authenticate = (
         f'Bearer scope="{security_scopes.scope_str}"' if security_scopes.scopes else "Bearer"
     )
-    unauthorised = HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail="could not validate credentials",
-        headers={"WWW-Authenticate": authenticate},
-    )
+    unauthorised = reasons.credentials_invalid({"WWW-Authenticate": authenticate})
     try:
         payload = decode_access_token(token, secret=settings.secret, algorithm=settings.jwt_algorithm)
         user_id = int(payload["sub"])

@@ -14,7 +14,7 @@ from fastapi import HTTPException, status
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from service import audit
+from service import audit, reasons
 from service.core.config import Settings
 from service.crud.access import CaseViewer, not_found, owns
 from service.firearms import serials, stolen
@@ -146,7 +146,7 @@ def request_destruction(session: Session, user: User, *, firearm: Firearm | None
         DestructionRequest.exhibit_id == exhibit.id)
     pending = session.scalar(select(DestructionRequest).where(which, DestructionRequest.state == DestructionState.pending))
     if pending is not None:
-        raise conflict(f"destruction request {pending.id} is already waiting for approval")
+        raise reasons.destruction_pending(pending.id)
     req = DestructionRequest(firearm_id=firearm.id if firearm else None, exhibit_id=exhibit.id if exhibit else None,
                              reason=reason, location=location, requested_by_id=user.id)
     session.add(req)
@@ -160,8 +160,7 @@ def decide_destruction(session: Session, user: User, req: DestructionRequest, *,
     if req.state != DestructionState.pending:
         raise conflict(f"destruction request is already {req.state.value}")
     if req.requested_by_id == user.id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail="destruction needs a second person: the requester cannot decide their own request")
+        raise reasons.destruction_needs_second_person()
     req.state = DestructionState.approved if approve else DestructionState.refused
     req.decided_by_id, req.decided_at, req.decision_reason = user.id, datetime.now(timezone.utc), reason
     resource, rid = ("firearm", req.firearm_id) if req.firearm_id is not None else ("exhibit", req.exhibit_id)

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fastapi import HTTPException, status
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from service import audit
+from service import audit, reasons
 from service.models import Hit, Lead, LeadState, Review, ReviewDecision, Role, User
 
 TRANSITIONS: dict[LeadState, set[LeadState]] = {
     LeadState.proposed: {LeadState.issued, LeadState.withdrawn},
     LeadState.issued: {LeadState.confirmed, LeadState.refuted, LeadState.inconclusive, LeadState.withdrawn},
 }
-
-
-def conflict(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
 
 
 def hit_between(session: Session, a: int, b: int) -> Hit | None:
@@ -37,14 +32,14 @@ def hit_between(session: Session, a: int, b: int) -> Hit | None:
 def transition(session: Session, user: User, lead: Lead, to: LeadState, *, review_id: int | None, notes: str) -> Hit | None:
     allowed = TRANSITIONS.get(lead.state, set())
     if to not in allowed:
-        raise conflict(f"a {lead.state.value} lead cannot become {to.value}")
+        raise reasons.lead_cannot_become(lead.state.value, to.value)
     hit = None
     if to == LeadState.confirmed:
         review = session.get(Review, review_id) if review_id is not None else None
         if review is None or review.candidate_id != lead.candidate_id:
-            raise conflict("confirming a lead needs an examiner's review of its candidate (review_id)")
+            raise reasons.lead_needs_review()
         if review.decision != ReviewDecision.identification or review.examiner.role != Role.examiner:
-            raise conflict("confirming a lead needs an identification recorded by an examiner")
+            raise reasons.lead_needs_identification()
         lead.identification_review_id = review.id
         hit = hit_between(session, lead.source_case_id, lead.target_case_id)
         if hit is None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import audit
+from service import audit, reasons
 from service.crud.access import not_found
 from service.models import PERSONAL_FIELDS, Case, Event, Firearm, Person, PersonLink, User
 
@@ -35,15 +34,15 @@ def check_link_targets(session: Session, user: User, *, case_id=None, event_id=N
     if case_id is not None:
         case = session.get(Case, case_id)
         if case is None or case.jurisdiction_id != user.jurisdiction_id:
-            raise HTTPException(422, detail="case_id names no case of your jurisdiction")
+            raise reasons.link_outside_jurisdiction("case_id")
     if event_id is not None:
         event = session.get(Event, event_id)
         if event is None or session.get(Case, event.case_id).jurisdiction_id != user.jurisdiction_id:
-            raise HTTPException(422, detail="event_id names no event of your jurisdiction")
+            raise reasons.link_outside_jurisdiction("event_id")
     if firearm_id is not None:
         firearm = session.get(Firearm, firearm_id)
         if firearm is None or firearm.case.jurisdiction_id != user.jurisdiction_id:
-            raise HTTPException(422, detail="firearm_id names no firearm of your jurisdiction")
+            raise reasons.link_outside_jurisdiction("firearm_id")
 
 
 def add_link(session: Session, user: User, person: Person, *, role, case_id=None, event_id=None,

@@ -31,8 +31,11 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
 def _invalid(exc: ValidationError) -> HTTPException:
-    return HTTPException(422, detail="; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                                               for e in exc.errors()))
+    """A form value the API's schema refuses: 422 with the schema's reasons, as the API says them
+    (the fields named in the reader's language before them)."""
+    from service.reasons import schema_refused
+
+    return schema_refused(exc)
 
 
 def _page(request, session, viewer, status_code=200, form_error=None, form=None, done=None):

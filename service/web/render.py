@@ -11,6 +11,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
+from service import reasons
 from service.reasons import reason_of
 from service.web import csrf
 from service.web.auth import PREFIX, Viewer
@@ -96,8 +97,11 @@ async def invalid_request(request: Request, exc: RequestValidationError):
     person never reads JSON. The upload script asks for JSON and gets it."""
     if not request.url.path.startswith(PREFIX + "/") or "application/json" in request.headers.get("accept", ""):
         return await request_validation_exception_handler(request, exc)
-    reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors())
-    return error_page(request, None, HTTPException(422, detail=reasons))
+    fields = [".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]) for e in exc.errors()]
+    technical = "; ".join(f"{f}: {e['msg']}" for f, e in zip(fields, exc.errors()))
+    # The schema's own words (pydantic's) are English: a translated sentence names the
+    # fields, and the technical text follows it marked as English.
+    return error_page(request, None, reasons.fields_refused(list(dict.fromkeys(fields)), technical))
 
 
 __all__ = ["DEFAULT", "STATIC", "error_page", "invalid_request", "language", "render", "translator"]

@@ -39,9 +39,11 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
 def _invalid(exc: ValidationError) -> HTTPException:
-    """A form value the API's schema refuses: 422 with the schema's reasons, as the API says them."""
-    reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return HTTPException(422, detail=reasons)
+    """A form value the API's schema refuses: 422 with the schema's reasons, as the API says them
+    (the fields named in the reader's language before them)."""
+    from service.reasons import schema_refused
+
+    return schema_refused(exc)
 
 
 def _see(path: str) -> RedirectResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +42,7 @@ def create_case(body: CaseCreate, session: SessionDep, settings: SettingsDep, us
     if body.agency_id is not None:
         agency = session.get(Agency, body.agency_id)
         if agency is None or agency.jurisdiction_id != user.jurisdiction_id:
-            raise HTTPException(422, detail="agency does not belong to your jurisdiction")
+            raise reasons.agency_outside_jurisdiction(True)
     case = Case(**body.model_dump(), jurisdiction_id=user.jurisdiction_id, created_by_id=user.id)
     session.add(case)
     try:

@@ -7,11 +7,10 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import or_, select
 
-from service import audit
+from service import audit, reasons
 from service.api.types import DbId, errors
 from service.api.deps import DisclosureApprover, DisclosureRequester, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, not_found, visible_hit
-from service.crud.leads import conflict
 from service.models import Case, Disclosure, DisclosureStatus, Jurisdiction, User
 from service.schemas import DisclosureCreate, DisclosureDecision, DisclosurePublic
 
@@ -40,12 +39,12 @@ def request_disclosure(
     hit = visible_hit(session, user, body.hit_id)
     other = hit.case_b if hit.case_a.jurisdiction_id == user.jurisdiction_id else hit.case_a
     if other.jurisdiction_id == user.jurisdiction_id:
-        raise conflict("both cases of this hit are already yours")
+        raise reasons.hit_cases_yours()
     exists = session.scalar(
         select(Disclosure).where(Disclosure.hit_id == hit.id, Disclosure.requesting_jurisdiction_id == user.jurisdiction_id)
     )
     if exists is not None:
-        raise conflict(f"disclosure {exists.id} was already requested for this hit")
+        raise reasons.disclosure_requested(exists.id)
     d = Disclosure(
         hit_id=hit.id,
         case_id=other.id,
@@ -86,7 +85,7 @@ def _decide(disclosure_id: int, body: DisclosureDecision, session, settings, use
     if d.owning_jurisdiction_id != user.jurisdiction_id:
         raise HTTPException(403, detail="only the jurisdiction that owns the case decides its disclosure")
     if d.status != DisclosureStatus.requested:
-        raise conflict(f"disclosure is already {d.status.value}")
+        raise reasons.disclosure_decided(d.status.value)
     d.status = DisclosureStatus.approved if approve else DisclosureStatus.refused
     d.decided_by_id, d.decided_at, d.decision_reason = user.id, datetime.now(timezone.utc), body.reason
     audit.record(

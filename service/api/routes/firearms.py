@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, sta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from service import audit
+from service import audit, reasons
 from service.api.deps import (
     CaseReader, CaseWriter, DestructionApprover, HitReader, SerialSearcher, SessionDep, SettingsDep,
 )
@@ -223,7 +223,7 @@ def upload_photo(
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(FirearmPhoto.id).where(FirearmPhoto.sha256 == sha)) is not None:
-        raise HTTPException(409, detail="this photo was already uploaded")
+        raise reasons.duplicate_photo()
     suffix = Path(file.filename or "").suffix.lower()
     path = settings.upload_dir / "photos" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}{suffix if suffix in PHOTO_SUFFIXES else '.bin'}"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -240,7 +240,7 @@ def upload_photo(
     except IntegrityError:
         session.rollback()
         path.unlink(missing_ok=True)
-        raise HTTPException(409, detail="this photo was already uploaded") from None
+        raise reasons.duplicate_photo() from None
     except BaseException:
         session.rollback()
         path.unlink(missing_ok=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from sqlalchemy import or_, select
 
-from service import audit
+from service import audit, reasons
 from service.api.types import DbId, errors
 from service.api.deps import LeadReader, LeadWriter, SessionDep, SettingsDep
 from service.crud.access import CaseViewer, own_candidate, visible_lead
-from service.crud.leads import conflict, hit_between, transition
+from service.crud.leads import hit_between, transition
 from service.models import Case, Lead
 from service.schemas import LeadCreate, LeadPublic, LeadTransition
 
@@ -36,10 +36,10 @@ def _public(session, viewer: CaseViewer, lead: Lead) -> LeadPublic:
 def propose_lead(body: LeadCreate, session: SessionDep, settings: SettingsDep, user: LeadWriter) -> LeadPublic:
     cand = own_candidate(session, user, body.candidate_id)
     if cand.scan is None:
-        raise conflict("the candidate has no case record here to link to")
+        raise reasons.lead_no_case_record()
     source, target = cand.run.scan.exhibit.case_id, cand.scan.exhibit.case_id
     if source == target:
-        raise conflict("the candidate belongs to the same case")
+        raise reasons.lead_same_case()
     lead = Lead(candidate_id=cand.id, source_case_id=source, target_case_id=target, notes=body.notes, created_by_id=user.id)
     session.add(lead)
     session.flush()
@@ -76,7 +76,7 @@ def transition_lead(
 ) -> LeadPublic:
     lead = visible_lead(session, user, lead_id)
     if session.get(Case, lead.source_case_id).jurisdiction_id != user.jurisdiction_id:
-        raise HTTPException(403, detail="only the jurisdiction that raised a lead moves it on")
+        raise reasons.lead_not_yours()
     transition(session, user, lead, body.to, review_id=body.review_id, notes=body.notes)
     session.commit()
     return _public(session, CaseViewer(session, settings, user), lead)

@@ -23,7 +23,7 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from service import audit
+from service import audit, reasons
 from service.api.deps import DisclosureApprover, DisclosureRequester, SessionDep, SettingsDep, TraceAnswerer
 from service.api.routes.tracing import answered_by_jurisdiction, is_overdue, store_trace_document
 from service.api.types import DbId, errors
@@ -171,7 +171,7 @@ def request_firearm_disclosure(body: FirearmDisclosureCreate, session: SessionDe
         raise not_found("firearm matching this serial behind this reference")
     firearm = found[0]
     if firearm.case.jurisdiction_id == user.jurisdiction_id:
-        raise conflict("this gun is your own jurisdiction's record")
+        raise reasons.gun_is_yours()
     exists = session.scalar(select(FirearmDisclosure).where(
         FirearmDisclosure.firearm_id == firearm.id, FirearmDisclosure.requesting_jurisdiction_id == user.jurisdiction_id))
     if exists is not None:
@@ -213,7 +213,7 @@ def _decide(disclosure_id: int, body: FirearmDisclosureDecision, session, settin
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="only the jurisdiction that holds the gun record decides its disclosure")
     if d.status != DisclosureStatus.requested:
-        raise conflict(f"firearm disclosure is already {d.status.value}")
+        raise reasons.firearm_disclosure_decided(d.status.value)
     d.status = DisclosureStatus.approved if approve else DisclosureStatus.refused
     d.decided_by_id, d.decided_at, d.decision_reason = user.id, datetime.now(timezone.utc), body.reason
     audit.record(session, user, "disclosure.approve" if approve else "disclosure.refuse", "firearm_disclosure", d.id,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from sqlalchemy import or_, select
 
-from service import audit
+from service import audit, reasons
 from service.api.deps import PeopleReader, PeopleWriter, RetentionRunner, SessionDep, SettingsDep
 from service.api.types import DbId, errors
 from service.crud import people as crud
@@ -98,7 +98,7 @@ def run_retention(body: RetentionRun, session: SessionDep, user: RetentionRunner
     today = datetime.now(timezone.utc).date()
     as_of = body.as_of or today
     if as_of > today:
-        raise HTTPException(422, detail="as_of cannot be a later day than today")
+        raise reasons.as_of_in_future()
     erased = crud.retention_run(session, user, as_of)
     session.commit()
     return RetentionResult(as_of=as_of, erased=erased)

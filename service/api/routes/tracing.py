@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, Path as PathParam, Query, UploadFile, status
 from sqlalchemy import select
 
-from service import audit
+from service import audit, reasons
 from service.api.deps import CaseReader, CaseWriter, RegistryImporter, SessionDep, SettingsDep
 from service.api.types import DbId, errors
 from service.crud.access import not_found, own_case
@@ -66,7 +66,7 @@ def create_trace(firearm_id: DbId, body: TraceCreate, session: SessionDep, user:
     if body.target == TraceTarget.partner_jurisdiction:
         jur = session.get(Jurisdiction, body.partner_jurisdiction_id)
         if jur is None or jur.id == user.jurisdiction_id:
-            raise HTTPException(422, detail="partner_jurisdiction_id names no other jurisdiction")
+            raise reasons.partner_not_other()
     t = TraceRequest(firearm_id=firearm.id, created_by_id=user.id, **body.model_dump())
     session.add(t)
     session.flush()

@@ -34,11 +34,11 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
     if problem := password_problem(body.password, body.username):
         raise reasons.password_refused(problem)
     if session.get(Jurisdiction, body.jurisdiction_id) is None:
-        raise HTTPException(422, detail="unknown jurisdiction")
+        raise reasons.unknown_jurisdiction()
     if body.agency_id is not None:
         agency = session.get(Agency, body.agency_id)
         if agency is None or agency.jurisdiction_id != body.jurisdiction_id:
-            raise HTTPException(422, detail="agency does not belong to the jurisdiction")
+            raise reasons.agency_outside_jurisdiction(False)
     user = User(
         username=body.username,
         full_name=body.full_name,

@@ -93,3 +93,21 @@ def test_a_candidates_figures_are_kept_per_language_and_bounded(review_world):
     # One comparison for three languages; the oldest language's figures make way.
     assert compared == [1] and (1, 2) in cache
     assert (1, 2, "mk") in cache and (1, 2, "sq") in cache and (1, 2, "en") not in cache
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_refused_fields_and_credentials_are_said_in_the_readers_language(review_world, code):
+    t, tag = translations(code), LANGUAGES[code].tag
+    c = page_client(review_world, "investigator.north", **{"Accept-Language": tag})
+    # An address the route's types refuse: the fields named in the reader's words, the
+    # schema's own English after them, marked so; a 422, never a 500.
+    r = c.get("/review/candidates/0")
+    assert r.status_code == 422
+    lead = t.gettext("the request was not accepted; check these fields: %(fields)s.") % {"fields": "candidate_id"}
+    assert lead in html.unescape(r.text)
+    assert re.search(r'<span lang="en">candidate_id: [^<]+</span>', r.text)
+    # The API keeps its English.
+    svc = review_world.svc
+    bad = svc.client.get(f"/api/runs/{review_world.run_id}", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401 and bad.json()["detail"] == "could not validate credentials"
+    assert t.gettext("could not validate credentials") != "could not validate credentials"
