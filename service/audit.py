@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from service.intel.words import N_, Phrase
 from service.models import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64
@@ -85,6 +86,9 @@ class VerifyReport:
     entries: int
     first_broken_seq: int | None = None
     reason: str = ""
+    # The reason as a message and its values (a page says it in its reader's language);
+    # ``reason`` is its English, as the API has always answered.
+    why: Phrase | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +97,11 @@ class VerifyReport:
             "first_broken_seq": self.first_broken_seq,
             "reason": self.reason,
         }
+
+
+def _broken(entries: int, seq: int | None, message: str, **values: Any) -> VerifyReport:
+    why = Phrase.of(message, **values)
+    return VerifyReport(False, entries, seq, why.render(), why)
 
 
 def _head(session: Session) -> tuple[int, str] | None:
@@ -114,7 +123,7 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
     count = 0
     head = _head(session)
     if head is None:
-        return VerifyReport(False, 0, None, "audit head row is missing")
+        return _broken(0, None, N_("audit head row is missing"))
     while True:
         head_seq, head_hash = head
         while count < head_seq:
@@ -125,28 +134,26 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyReport:
                 .limit(batch)
             ).all()
             if not rows:
-                return VerifyReport(
-                    False, count, count + 1, f"chain ends at entry {count} but the head records entry {head_seq}"
-                )
+                return _broken(count, count + 1, N_("chain ends at entry %(n)s but the head records entry %(head)s"),
+                               n=count, head=head_seq)
             for entry in rows:
                 expected_seq = count + 1
                 if entry.seq != expected_seq:
-                    return VerifyReport(False, count, expected_seq, f"entry {expected_seq} is missing")
+                    return _broken(count, expected_seq, N_("entry %(n)s is missing"), n=expected_seq)
                 if entry.prev_hash != prev:
-                    return VerifyReport(False, count, entry.seq, "prev_hash does not match the previous entry's hash")
+                    return _broken(count, entry.seq, N_("prev_hash does not match the previous entry's hash"))
                 if chain_hash(prev, entry_fields(entry)) != entry.hash:
-                    return VerifyReport(False, count, entry.seq, "contents do not match the stored hash")
+                    return _broken(count, entry.seq, N_("contents do not match the stored hash"))
                 prev = entry.hash
                 count += 1
         if prev != head_hash:
-            return VerifyReport(False, count, count, f"entry {count} does not match the hash the head records")
+            return _broken(count, count, N_("entry %(n)s does not match the hash the head records"), n=count)
         last = session.scalar(select(func.max(AuditEntry.seq))) or 0
         head = _head(session)
         if head is None:
-            return VerifyReport(False, count, None, "audit head row is missing")
+            return _broken(count, None, N_("audit head row is missing"))
         if head[0] == head_seq:
             if last > head_seq:
-                return VerifyReport(
-                    False, count, head_seq + 1, f"entries beyond {head_seq} exist but the head records entry {head_seq}"
-                )
+                return _broken(count, head_seq + 1,
+                               N_("entries beyond %(head)s exist but the head records entry %(head)s"), head=head_seq)
             return VerifyReport(True, count)

@@ -141,7 +141,7 @@ def unknown_language(code: str) -> Refusal:
 def fields_refused(fields: list[str], technical: str) -> Refusal:
     """A form whose fields the schema refused (too long, not a number): the fields named,
     the schema's own explanation after it as technical English."""
-    return Refusal(422, N_("the request was not accepted; check these fields: %(fields)s."), fields=", ".join(fields),
+    return Refusal(422, N_("the request was not accepted; check these fields: %(fields)s."), fields=field_list(fields),
                    detail=technical, technical=technical)
 
 
@@ -289,3 +289,215 @@ def password_common() -> Phrase:
 
 def password_refused(problem: Phrase) -> Refusal:
     return Refusal(422, problem.msg, **dict(problem.args))
+
+
+# Firearms (``service.crud.firearms``): one message per final step, as the words agree with it.
+
+def _final_step(messages: dict[str, str], key: str, english: str) -> HTTPException:
+    # The steps a record can end with are those named; another would be said as the API says it.
+    return Refusal(409, messages[key]) if key in messages else HTTPException(409, detail=english)
+
+
+def firearm_final(status: str) -> HTTPException:
+    return _final_step({
+        "returned": N_("this firearm was returned; its record takes no further steps"),
+        "destroyed": N_("this firearm was destroyed; its record takes no further steps"),
+    }, status, f"this firearm was {status}; its record takes no further steps")
+
+
+def firearm_already(status: str) -> HTTPException:
+    return _final_step({
+        "returned": N_("this firearm was already returned"),
+        "destroyed": N_("this firearm was already destroyed"),
+    }, status, f"this firearm was already {status}")
+
+
+def exhibit_already(action: str) -> HTTPException:
+    return _final_step({
+        "returned": N_("this exhibit was already returned"),
+        "destroyed": N_("this exhibit was already destroyed"),
+    }, action, f"this exhibit was already {action}")
+
+
+def destruction_needs_approval(firearm_id: int) -> Refusal:
+    return Refusal(409, N_("destruction needs a second person's approval: POST /api/firearms/%(id)s/destruction-requests "
+                           "and have another person approve it"), id=firearm_id)
+
+
+def firearm_recovered_once() -> Refusal:
+    return Refusal(422, N_("a firearm is recovered once, when it is registered"))
+
+
+def destruction_decided(state: str) -> HTTPException:
+    return _final_step({
+        "approved": N_("destruction request is already approved"),
+        "refused": N_("destruction request is already refused"),
+    }, state, f"destruction request is already {state}")
+
+
+def serial_refused(exc: Exception) -> Refusal:
+    """The serial-number rules' refusal (``service.firearms.serials``): its own words, marked English."""
+    return Refusal(422, N_("the serial number is not accepted:"), detail=str(exc), technical=str(exc))
+
+
+def serial_empty() -> Refusal:
+    return Refusal(422, N_("the serial number is empty"))
+
+
+# Partners, disclosures, tracing and the lost-and-stolen registers.
+
+def trace_not_open(trace_id: int, status: str) -> Refusal:
+    return Refusal(409, N_("trace request %(id)s is %(status)s; the requesting side may reopen it"),
+                   id=trace_id, status=Term(status))
+
+
+def firearm_disclosure_requested(existing_id: int, status: str) -> Refusal:
+    return Refusal(409, N_("firearm disclosure %(id)s was already requested for this gun (%(status)s)"),
+                   id=existing_id, status=Term(status))
+
+
+def gun_disclosure_requested() -> Refusal:
+    return Refusal(409, N_("a disclosure of this gun was already requested"))
+
+
+def gun_disclosure_not_yours() -> Refusal:
+    return Refusal(403, N_("only the jurisdiction that holds the gun record decides its disclosure"))
+
+
+def case_disclosure_not_yours() -> Refusal:
+    return Refusal(403, N_("only the jurisdiction that owns the case decides its disclosure"))
+
+
+def alert_acknowledged(alert_id: int, at) -> Refusal:
+    # The API's detail keeps the ISO timestamp; a page says the moment in its reader's locale.
+    return Refusal(409, N_("alert %(id)s was already acknowledged at %(at)s"), id=alert_id, at=at)
+
+
+def register_refused(filename: str, exc: Exception) -> Refusal:
+    """A register file that cannot be imported (``service.firearms.stolen.RegisterError``):
+    the row and the reason in the reader's language; the API's detail as before."""
+    phrase = getattr(exc, "phrase", None)
+    detail = f"{filename or 'register'}: {exc}"
+    technical = getattr(exc, "technical", "")
+    if phrase is None:
+        return Refusal(422, N_("the register file was not accepted:"), detail=detail, technical=str(exc))
+    return Refusal(422, N_("%(file)s: %(reason)s"), file=filename or Phrase.of(N_("register")), reason=phrase,
+                   detail=detail, technical=technical)
+
+
+def missing_scope(scopes: list[str], headers: dict[str, str] | None = None) -> Refusal:
+    return Refusal(403, N_("missing scope: %(scopes)s"), scopes=" ".join(scopes), headers=headers)
+
+
+# The pages' own checks of a form or a product's filters.
+
+FIELD_LABELS: dict[str, str] = {
+    "answer": N_("answer"),
+    "answer_status": N_("answer"),
+    "calibre": N_("calibre"),
+    "candidate_id": N_("candidate"),
+    "case_id": N_("case"),
+    "code": N_("code"),
+    "date_from": N_("from (date)"),
+    "date_to": N_("to (date)"),
+    "decision": N_("decision"),
+    "description": N_("description"),
+    "event_id": N_("event"),
+    "firearm_id": N_("firearm"),
+    "full_name": N_("full name"),
+    "hit_id": N_("hit"),
+    "jurisdiction_id": N_("jurisdiction"),
+    "justification": N_("justification"),
+    "kind": N_("type"),
+    "lab_number": N_("lab number"),
+    "latitude": N_("latitude"),
+    "location": N_("location"),
+    "longitude": N_("longitude"),
+    "mode": N_("search mode"),
+    "note": N_("note"),
+    "notes": N_("notes"),
+    "opaque_reference": N_("reference"),
+    "password": N_("password"),
+    "reason": N_("reason"),
+    "reference": N_("case reference"),
+    "region": N_("region of the cartridge case"),
+    "review_id": N_("review"),
+    "role": N_("role"),
+    "serial": N_("serial number"),
+    "serial_number": N_("serial number"),
+    "title": N_("title"),
+    "username": N_("username"),
+}
+
+
+def field_label(key: str) -> "Phrase | str":
+    """A form field as its page calls it; a key with no label stays as it is."""
+    return Phrase.of(FIELD_LABELS[key]) if key in FIELD_LABELS else key
+
+
+def field_list(keys: list[str]) -> "Phrase | str":
+    """Several fields named, each by its label, separated by commas."""
+    if not keys:
+        return ""
+    return Phrase(", ".join(f"%(f{i})s" for i in range(len(keys))),
+                  tuple((f"f{i}", field_label(k)) for i, k in enumerate(keys)))
+
+
+def value_too_long(key: str, limit: int) -> Refusal:
+    return Refusal(422, N_("%(field)s: at most %(n)s characters"), field=field_label(key), n=limit,
+                   detail=f"{key}: at most {limit} characters")
+
+
+def not_one_of(key: str, allowed, given: str) -> Refusal:
+    return Refusal(422, N_("%(field)s: one of %(allowed)s, not %(given)s"), field=field_label(key),
+                   allowed=", ".join(allowed), given=repr(given),
+                   detail=f"{key}: one of {', '.join(allowed)}, not {given!r}")
+
+
+def decision_unknown(given: str) -> Refusal:
+    return Refusal(422, N_("the decision must be to approve or to refuse, not %(given)s"), given=repr(given),
+                   detail=f"decision: one of approve, refuse, not {given!r}")
+
+
+def justification_needed() -> Refusal:
+    return Refusal(422, N_("justification: give the reason the case is needed"))
+
+
+def scan_region_unknown(region: str) -> Refusal:
+    return Refusal(422, N_("the region of the cartridge case is not one this service reads: %(region)s"),
+                   region=repr(region), detail=f"region: unknown region {region!r}")
+
+
+def page_not_found() -> Refusal:
+    return Refusal(404, N_("not found"))
+
+
+# A correlation run's stored failure (``service.jobs``): the kinds known here said in the
+# reader's language, the worker's own text after them as English; anything else as stored.
+
+RUN_FAILURES: dict[str, str] = {
+    "BallisticsError": N_("the engine could not run the search:"),
+    "ScanFormatError": N_("the file could not be read as a scan (corrupt, unsupported, or in unknown units):"),
+    "ScanContentError": N_("the scan was read but holds nothing usable (empty, no valid points, or too small):"),
+    "MemoryError": N_("the worker ran out of memory:"),
+    "TimeoutError": N_("the search took too long:"),
+    "FileNotFoundError": N_("a file the run needs is missing:"),
+    "OSError": N_("a file the run needs could not be read or written:"),
+    "PermissionError": N_("a file the run needs could not be read or written:"),
+    "ConnectionError": N_("the worker could not reach a service it needs:"),
+}
+
+
+def run_failure(text: str) -> "Reason | str":
+    import re
+
+    text = text or ""
+    m = re.fullmatch(r"abandoned: the worker executing it stopped (\d+) times", text)
+    if m:
+        return Reason(Phrase.of(N_("abandoned: the worker executing it stopped %(n)s times"), n=int(m.group(1))))
+    m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(?:: (.*))?", text, flags=re.S)
+    if m and m.group(1) in RUN_FAILURES:
+        if m.group(2):
+            return Reason(Phrase.of(RUN_FAILURES[m.group(1)]), m.group(2))
+        return Reason(Phrase.of(RUN_FAILURES[m.group(1)]), m.group(1))
+    return text

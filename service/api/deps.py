@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Iterator
 
 import jwt
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, Request, Security
 from fastapi.security import SecurityScopes
 from sqlalchemy.orm import Session
 
@@ -51,11 +51,7 @@ def get_current_user(
     granted = set(payload.get("scopes", []))
     missing = [s for s in security_scopes.scopes if s not in granted]
     if missing:
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail=f"missing scope: {' '.join(missing)}",
-            headers={"WWW-Authenticate": authenticate},
-        )
+        raise reasons.missing_scope(missing, headers={"WWW-Authenticate": authenticate})
     return user
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timezone
 
-from fastapi import HTTPException, status
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -45,14 +44,6 @@ CORRECTABLE = (
 )
 
 
-def unprocessable(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
-
-
-def conflict(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
-
-
 def own_firearm(session: Session, user: User, firearm_id: int) -> Firearm:
     firearm = session.get(Firearm, firearm_id)
     if firearm is None or not owns(user, firearm.case):
@@ -64,7 +55,7 @@ def _normal(serial: str) -> str:
     try:
         return serials.normalise(serial)
     except serials.SerialError as exc:
-        raise unprocessable(str(exc)) from None
+        raise reasons.serial_refused(exc) from None
 
 
 def register(session: Session, user: User, case: Case, body: FirearmCreate) -> Firearm:
@@ -110,12 +101,11 @@ def correct(session: Session, user: User, firearm: Firearm, body: FirearmUpdate)
 def record_event(session: Session, user: User, firearm: Firearm, *, to: FirearmStatus, at: datetime | None,
                  location: str, notes: str, approved_by: DestructionRequest | None = None) -> FirearmEvent:
     if firearm.status in FINAL:
-        raise conflict(f"this firearm was {firearm.status.value}; its record takes no further steps")
+        raise reasons.firearm_final(firearm.status.value)
     if to == FirearmStatus.destroyed and approved_by is None:
-        raise conflict("destruction needs a second person's approval: "
-                       f"POST /api/firearms/{firearm.id}/destruction-requests and have another person approve it")
+        raise reasons.destruction_needs_approval(firearm.id)
     if to == FirearmStatus.recovered:
-        raise unprocessable("a firearm is recovered once, when it is registered")
+        raise reasons.firearm_recovered_once()
     event = FirearmEvent(firearm_id=firearm.id, status=to, at=at or datetime.now(timezone.utc), location=location,
                          by_user_id=user.id, notes=notes)
     session.add(event)
@@ -139,9 +129,9 @@ def request_destruction(session: Session, user: User, *, firearm: Firearm | None
                         exhibit: Exhibit | None = None, reason: str, location: str) -> DestructionRequest:
     """Ask for a firearm or a ballistic item (exhibit) to be destroyed; another person decides."""
     if firearm is not None and firearm.status in FINAL:
-        raise conflict(f"this firearm was already {firearm.status.value}")
+        raise reasons.firearm_already(firearm.status.value)
     if exhibit is not None and (final := exhibit_is_final(session, exhibit)):
-        raise conflict(f"this exhibit was already {final}")
+        raise reasons.exhibit_already(final)
     which = (DestructionRequest.firearm_id == firearm.id) if firearm is not None else (
         DestructionRequest.exhibit_id == exhibit.id)
     pending = session.scalar(select(DestructionRequest).where(which, DestructionRequest.state == DestructionState.pending))
@@ -158,7 +148,7 @@ def request_destruction(session: Session, user: User, *, firearm: Firearm | None
 
 def decide_destruction(session: Session, user: User, req: DestructionRequest, *, approve: bool, reason: str) -> None:
     if req.state != DestructionState.pending:
-        raise conflict(f"destruction request is already {req.state.value}")
+        raise reasons.destruction_decided(req.state.value)
     if req.requested_by_id == user.id:
         raise reasons.destruction_needs_second_person()
     req.state = DestructionState.approved if approve else DestructionState.refused
@@ -192,9 +182,9 @@ def normal_query(query: str, mode: str) -> str:
     try:
         normal = serials.normalise_pattern(query) if mode == "wildcard" else serials.normalise(query)
     except serials.SerialError as exc:
-        raise unprocessable(str(exc)) from None
+        raise reasons.serial_refused(exc) from None
     if not normal:
-        raise unprocessable("the serial number is empty")
+        raise reasons.serial_empty()
     return normal
 
 

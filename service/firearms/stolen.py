@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.firearms.serials import SerialError, normalise
+from service.intel.words import N_, Phrase
 from service.models import Firearm, StolenAlert, StolenEntry, StolenImport, User
 
 COLUMNS = {
@@ -40,7 +41,26 @@ LIMITS = {"make": 120, "model": 120, "calibre": 40, "country": 80}
 
 
 class RegisterError(ValueError):
-    """A register file that cannot be imported; the message names the row and the reason."""
+    """A register file that cannot be imported; the message names the row and the reason.
+
+    Kept as a :class:`Phrase` (a page says it in its reader's language) and, where the
+    cause is another reader's own words (the CSV reader's, the serial rules'), that text
+    after it as ``technical``; ``str()`` is the English sentence, as it always was."""
+
+    def __init__(self, message: str, *, technical: str = "", **values):
+        self.phrase = Phrase.of(message, **values)
+        self.technical = technical
+        english = self.phrase.render()
+        super().__init__(f"{english} {technical}" if technical else english)
+
+
+class _RowProblem(ValueError):
+    """Why one row is refused: a phrase, or the serial rules' own words."""
+
+    def __init__(self, message: str, *, technical: str = "", **values):
+        self.phrase = Phrase.of(message, **values)
+        self.technical = technical
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ def _date(text: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             pass
-    raise ValueError(f"date_reported {text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+    raise _RowProblem(N_("date_reported %(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)"), value=repr(text))
 
 
 def parse(data: bytes) -> list[Row]:
@@ -69,19 +89,19 @@ def parse(data: bytes) -> list[Row]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RegisterError(f"the file is not UTF-8 text (byte {exc.start})") from None
+        raise RegisterError(N_("the file is not UTF-8 text (byte %(byte)s)"), byte=exc.start) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        raise RegisterError("the file is empty: a header row is needed") from None
+        raise RegisterError(N_("the file is empty: a header row is needed")) from None
     except csv.Error as exc:
-        raise RegisterError(f"row 1: {exc}") from None
+        raise RegisterError(N_("row %(row)s:"), row=1, technical=str(exc)) from None
     names = [COLUMNS.get(h.strip().lower()) for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise RegisterError(f"row 1: the header lacks the column(s) {', '.join(missing)} "
-                            f"(found: {', '.join(h.strip() for h in header)})")
+        raise RegisterError(N_("row %(row)s: the header lacks the column(s) %(missing)s (found: %(found)s)"), row=1,
+                            missing=", ".join(missing), found=", ".join(h.strip() for h in header))
     rows: list[Row] = []
     try:
         for values in reader:
@@ -89,29 +109,33 @@ def parse(data: bytes) -> list[Row]:
             if not any(v.strip() for v in values):
                 continue  # blank line
             if len(values) != len(header):
-                raise RegisterError(f"row {n}: {len(values)} fields where the header has {len(header)}")
+                raise RegisterError(N_("row %(row)s: %(n)s fields where the header has %(m)s"), row=n, n=len(values),
+                                    m=len(header))
             rec = {name: v.strip() for name, v in zip(names, values) if name}
             try:
                 if not rec.get("serial"):
-                    raise ValueError("the serial is empty")
+                    raise _RowProblem(N_("the serial is empty"))
                 try:
                     normal = normalise(rec["serial"])
                 except SerialError as exc:
-                    raise ValueError(str(exc)) from None
+                    raise _RowProblem("", technical=str(exc)) from None
                 if not rec.get("date_reported"):
-                    raise ValueError("date_reported is empty")
+                    raise _RowProblem(N_("date_reported is empty"))
                 reported = _date(rec["date_reported"])
                 for field, limit in LIMITS.items():
                     if len(rec.get(field, "")) > limit:
-                        raise ValueError(f"{field} is longer than {limit} characters")
-            except ValueError as exc:
-                raise RegisterError(f"row {n}: {exc}") from None
+                        raise _RowProblem(N_("%(field)s is longer than %(limit)s characters"), field=field,
+                                          limit=limit)
+            except _RowProblem as exc:
+                if exc.technical:
+                    raise RegisterError(N_("row %(row)s:"), row=n, technical=exc.technical) from None
+                raise RegisterError(N_("row %(row)s: %(reason)s"), row=n, reason=exc.phrase) from None
             rows.append(Row(n, rec.get("make", ""), rec.get("model", ""), rec.get("calibre", ""),
                             rec["serial"][:80], normal, rec.get("country", ""), reported))
             if len(rows) > MAX_ROWS:
-                raise RegisterError(f"more than {MAX_ROWS} rows")
+                raise RegisterError(N_("more than %(n)s rows"), n=MAX_ROWS)
     except csv.Error as exc:
-        raise RegisterError(f"row {reader.line_num}: {exc}") from None
+        raise RegisterError(N_("row %(row)s:"), row=reader.line_num, technical=str(exc)) from None
     return rows
 
 

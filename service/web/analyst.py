@@ -28,6 +28,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from service import reasons
 from service.reasons import reason_of
 from service import audit
 from service.api.deps import SessionDep, SettingsDep
@@ -96,6 +97,13 @@ def _reasons(exc: ValidationError) -> str:
     )
 
 
+def _refused(exc: ValidationError) -> HTTPException:
+    """A filter the product's parameters refuse: its fields named in the reader's language,
+    the schema's words after them as English (the detail as before)."""
+    fields = [".".join(str(p) for p in e["loc"]) or "–" for e in exc.errors()]
+    return reasons.fields_refused(list(dict.fromkeys(fields)), _reasons(exc))
+
+
 def _is_int(annotation) -> bool:
     return annotation is int or int in typing.get_args(annotation)
 
@@ -131,11 +139,11 @@ def raw_params(model: type[BaseModel], given: Mapping[str, str]) -> dict[str, An
 def parse(model: type[BaseModel], given: Mapping[str, str]):
     too_long = [k for k, v in given.items() if len(v) > MAX_QUERY_VALUE or len(k) > 40]
     if too_long:
-        raise HTTPException(422, detail=f"{too_long[0]}: at most {MAX_QUERY_VALUE} characters")
+        raise reasons.value_too_long(too_long[0], MAX_QUERY_VALUE)
     try:
         return model.model_validate_json(json.dumps(raw_params(model, given)))
     except ValidationError as exc:
-        raise HTTPException(422, detail=_reasons(exc)) from None
+        raise _refused(exc) from None
 
 
 def _scope(session, settings, viewer: Viewer) -> Scope:
@@ -486,7 +494,7 @@ def download_report(
             body = reports_api.ReportRequest(kind=kind, format=format, params=params,
                                              lang=language(request, viewer))
         except ValidationError as exc:
-            raise HTTPException(422, detail=_reasons(exc)) from None
+            raise _refused(exc) from None
         stored = reports_api.create_report(body, session, settings, viewer.user)
         response = reports_api.download_report(stored.id, session, settings, viewer.user)
     except HTTPException as exc:

@@ -4,7 +4,9 @@
 the page modules (``_()``, ``N_()``), of the products' sentences about a gun
 (``service/intel/words.py``, ``N_()``), of the reports (the comparison report and
 the intelligence products' HTML and PDF documents: ``v._()`` of a
-:class:`service.voice.Voice`) and of the refusal reasons (``service/reasons.py``). ``python -m service.web.catalog`` writes
+:class:`service.voice.Voice`), of the refusal reasons (``service/reasons.py``), of the
+audit chain's break reasons (``service/audit.py``) and of a register file's refusals
+(``service/firearms/stolen.py``). ``python -m service.web.catalog`` writes
 ``locale/messages.pot`` and merges it into each language's ``messages.po`` (new
 messages arrive untranslated, obsolete ones are dropped); the translators then fill
 in the empty ``msgstr``. ``tests/service/web/test_i18n.py`` fails while any is empty.
@@ -29,7 +31,8 @@ SERVICE = HERE.parent
 OTHERS = [
     ("intel", ["words.py", "reports.py", "figures.py", "render.py"]),
     ("reports", ["comparison_report.py", "figures.py", "gates.py"]),
-    (".", ["voice.py", "reasons.py"]),
+    (".", ["voice.py", "reasons.py", "audit.py"]),
+    ("firearms", ["stolen.py"]),
 ]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
 

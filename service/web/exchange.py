@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, s
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from service import reasons
 from service.reasons import reason_of
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import disclosures as disclosures_api
@@ -75,7 +76,7 @@ def _decide(request, session, settings, viewer: Viewer, kind: str, disclosure_id
         guard(request, settings, token)
         need(viewer, "disclosures:approve")
         if decision not in DECISIONS:
-            raise HTTPException(422, detail=f"decision: one of {', '.join(DECISIONS)}, not {decision!r}")
+            raise reasons.decision_unknown(decision)
         approve = decision == "approve"
         try:
             if kind == "case":

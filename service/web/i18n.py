@@ -193,6 +193,11 @@ def make_environment(code: str, templates: Path) -> jinja2.Environment:
 
     env.globals["say"] = say
 
+    def moment(value) -> str:
+        # A refusal's date is a day; a moment (an acknowledgement's time) keeps its time.
+        from datetime import datetime as _datetime
+        return fmt.datetime(value) if isinstance(value, _datetime) else fmt.date(value)
+
     def refusal(value) -> Markup:
         """A refusal's reason (:class:`service.reasons.Reason`) in this language, the scan
         reader's own technical words after it marked as English; a reason that is only an
@@ -200,13 +205,22 @@ def make_environment(code: str, templates: Path) -> jinja2.Environment:
         from service.reasons import Reason
 
         if isinstance(value, Reason):
-            said = escape(value.phrase.render(gettext, term, fmt.date))
+            said = escape(value.phrase.render(gettext, term, moment))
             if value.technical:
                 said += Markup(' <span lang="en">') + escape(value.technical) + Markup("</span>")
             return Markup(said)
         return Markup('<span lang="en">') + escape(str(value)) + Markup("</span>")
 
     env.globals["refusal"] = refusal
+
+    def run_failure(text) -> Markup:
+        """A correlation run's stored failure: a known kind in this language, the worker's
+        own words after it marked as English; anything else as stored, marked English."""
+        from service.reasons import run_failure as read
+
+        return refusal(read(text))
+
+    env.globals["run_failure"] = run_failure
 
     from service.voice import VERBAL, Voice
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service import reasons
 from service.reasons import reason_of
 from service.api.types import DbId
 from service.api.deps import SessionDep, SettingsDep
@@ -110,11 +111,12 @@ def request_disclosure(
         guard(request, settings, csrf_token)
         need(viewer, "disclosures:request")
         if not justification.strip():
-            raise HTTPException(422, detail="justification: give the reason the case is needed")
+            raise reasons.justification_needed()
         try:
             body = DisclosureCreate(hit_id=hit_id, justification=justification.strip())
         except ValidationError as exc:
-            raise HTTPException(422, detail=str(exc.errors()[0]["msg"])) from None
+            raise reasons.fields_refused([".".join(str(p) for p in exc.errors()[0]["loc"]) or "justification"],
+                                         str(exc.errors()[0]["msg"])) from None
         d = disclosures_api.request_disclosure(body, session, settings, viewer.user)
     except HTTPException as exc:
         if exc.status_code in (409, 422):

@@ -3,7 +3,8 @@ jurisdiction's page (hit or no-hit of its own queries, nothing more).
 
 Both read through the API's functions: the auditor sees the entries of their own
 jurisdiction's users as ``GET /api/audit`` gives them, and the verification is the
-API's walk of the whole chain; a partner gets ``GET /api/runs/{id}/result``, the serial
+walk of the whole chain ``GET /api/audit/verify`` answers (``service.audit.verify``, whose
+report keeps its reason as a message the page says in its reader's language); a partner gets ``GET /api/runs/{id}/result``, the serial
 search of ``GET /api/firearms/search`` (hit or no-hit, the holding jurisdiction and an
 opaque reference), after a hit the request for the gun record of
 ``POST /api/firearm-disclosures`` and the list of those asked for (with the record once
@@ -20,6 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from service import audit
+from service import reasons as refusals
 from service.reasons import reason_of
 from service.api.deps import SessionDep, SettingsDep
 from service.api.routes import audit as audit_api
@@ -64,7 +67,9 @@ def audit_page(
 def audit_verify(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     try:
         need(viewer, "audit:read")
-        report = audit_api.verify_chain(session, viewer.user)
+        # What ``GET /api/audit/verify`` walks, kept with its reason's message and values
+        # (the API answers the same report, its reason in English).
+        report = audit.verify(session)
     except HTTPException as exc:
         return error_page(request, viewer, exc)
     session.commit()
@@ -131,7 +136,7 @@ def partner_serial(
         need(viewer, "firearms:search")
         try:
             if mode not in SERIAL_MODES:
-                raise HTTPException(422, detail=f"mode: one of {', '.join(SERIAL_MODES)}, not {mode!r}")
+                raise refusals.not_one_of("mode", SERIAL_MODES, mode)
             result = firearms_api.search_serial(session, settings, viewer.user, serial=serial.strip(), mode=mode)
         except HTTPException as exc:
             session.rollback()
@@ -167,8 +172,7 @@ def partner_firearm_disclosure(
                 body = FirearmDisclosureCreate(serial=serial.strip(), mode=mode, opaque_reference=opaque_reference,
                                                justification=justification.strip())
             except ValidationError as exc:
-                reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-                raise HTTPException(422, detail=reasons) from None
+                raise refusals.schema_refused(exc) from None
             d = partners_api.request_firearm_disclosure(body, session, settings, viewer.user)
         except HTTPException as exc:
             session.rollback()

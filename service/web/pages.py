@@ -71,7 +71,7 @@ def case_label(c: CandidatePublic, _=lambda s: s) -> str:
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
     if name not in STATIC:
-        raise HTTPException(404, detail="not found")
+        raise reasons.page_not_found()
     return Response((HERE / "static" / name).read_bytes(), media_type=STATIC[name],
                     headers={"Cache-Control": "public, max-age=3600"})
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from service import reasons
 from service.reasons import Reason, reason_of
 from service.web.i18n import LANGUAGES, gettext_for
 from service.api.types import DbId
@@ -287,7 +288,7 @@ def upload_scans(
         guard(request, settings, csrf_token)
         need(viewer, "scans:upload")
         if region not in ("breech_face", "firing_pin", "full_head"):
-            raise HTTPException(422, detail=f"region: unknown region {region!r}")
+            raise reasons.scan_region_unknown(region)
     except HTTPException as exc:
         if wants_json:
             return JSONResponse({"results": [{"filename": f.filename, "ok": False, "status": exc.status_code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from sqlalchemy import or_, select
 
 from service import audit, reasons
@@ -83,7 +83,7 @@ def _decide(disclosure_id: int, body: DisclosureDecision, session, settings, use
     if d is None or user.jurisdiction_id not in (d.owning_jurisdiction_id, d.requesting_jurisdiction_id):
         raise not_found("disclosure")
     if d.owning_jurisdiction_id != user.jurisdiction_id:
-        raise HTTPException(403, detail="only the jurisdiction that owns the case decides its disclosure")
+        raise reasons.case_disclosure_not_yours()
     if d.status != DisclosureStatus.requested:
         raise reasons.disclosure_decided(d.status.value)
     d.status = DisclosureStatus.approved if approve else DisclosureStatus.refused

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -218,9 +218,9 @@ def upload_photo(
     firearm = crud.own_firearm(session, user, firearm_id)
     data = file.file.read(settings.max_upload_bytes + 1)
     if not data:
-        raise HTTPException(422, detail="the uploaded file is empty")
+        raise reasons.empty_upload()
     if len(data) > settings.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
+        raise reasons.upload_too_large(settings.max_upload_bytes)
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(FirearmPhoto.id).where(FirearmPhoto.sha256 == sha)) is not None:
         raise reasons.duplicate_photo()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +28,7 @@ from service.api.deps import DisclosureApprover, DisclosureRequester, SessionDep
 from service.api.routes.tracing import answered_by_jurisdiction, is_overdue, store_trace_document
 from service.api.types import DbId, errors
 from service.crud.access import CaseViewer, not_found, opaque_reference
-from service.crud.firearms import conflict, find_by_serial, normal_query
+from service.crud.firearms import find_by_serial, normal_query
 from service.models import (
     DisclosureStatus, FirearmDisclosure, Jurisdiction, TraceDocument, TraceRequest, TraceStatus, User,
 )
@@ -99,7 +99,7 @@ def answer_trace(trace_id: DbId, body: TraceAnswer, session: SessionDep, setting
     unless the requesting side reopens it by setting its status back to ``sent``)."""
     t = _addressed(session, user, trace_id)
     if t.status != TraceStatus.sent:
-        raise conflict(f"trace request {t.id} is {t.status.value}; the requesting side may reopen it")
+        raise reasons.trace_not_open(t.id, t.status.value)
     before = {"status": t.status.value, "answer": t.answer}
     t.status, t.answer = TraceStatus(body.status), body.answer
     t.answered_at, t.answered_by_id = datetime.now(timezone.utc), user.id
@@ -175,7 +175,7 @@ def request_firearm_disclosure(body: FirearmDisclosureCreate, session: SessionDe
     exists = session.scalar(select(FirearmDisclosure).where(
         FirearmDisclosure.firearm_id == firearm.id, FirearmDisclosure.requesting_jurisdiction_id == user.jurisdiction_id))
     if exists is not None:
-        raise conflict(f"firearm disclosure {exists.id} was already requested for this gun ({exists.status.value})")
+        raise reasons.firearm_disclosure_requested(exists.id, exists.status.value)
     d = FirearmDisclosure(firearm_id=firearm.id, requesting_jurisdiction_id=user.jurisdiction_id,
                           owning_jurisdiction_id=firearm.case.jurisdiction_id, query=body.serial[:80],
                           query_normalised=normal[:80], justification=body.justification, requested_by_id=user.id)
@@ -184,7 +184,7 @@ def request_firearm_disclosure(body: FirearmDisclosureCreate, session: SessionDe
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise conflict("a disclosure of this gun was already requested") from None
+        raise reasons.gun_disclosure_requested() from None
     audit.record(session, user, "disclosure.request", "firearm_disclosure", d.id, firearm_id=firearm.id,
                  query=body.serial, mode=body.mode)
     session.commit()
@@ -210,8 +210,7 @@ def _decide(disclosure_id: int, body: FirearmDisclosureDecision, session, settin
     if d is None or user.jurisdiction_id not in (d.owning_jurisdiction_id, d.requesting_jurisdiction_id):
         raise not_found("firearm disclosure")
     if d.owning_jurisdiction_id != user.jurisdiction_id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail="only the jurisdiction that holds the gun record decides its disclosure")
+        raise reasons.gun_disclosure_not_yours()
     if d.status != DisclosureStatus.requested:
         raise reasons.firearm_disclosure_decided(d.status.value)
     d.status = DisclosureStatus.approved if approve else DisclosureStatus.refused

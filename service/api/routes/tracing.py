@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Path as PathParam, Query, UploadFile, status
+from fastapi import APIRouter, File, Path as PathParam, Query, UploadFile, status
 from sqlalchemy import select
 
 from service import audit, reasons
@@ -154,12 +154,12 @@ def import_stolen_register(
     """Import (or re-import) a lost-and-stolen register; every registered gun is checked against it."""
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
+        raise reasons.upload_too_large(settings.max_upload_bytes)
     try:
         imp, alerts = import_register(session, user, register, data, filename=file.filename or "")
     except RegisterError as exc:
         session.rollback()
-        raise HTTPException(422, detail=f"{file.filename or 'register'}: {exc}") from None
+        raise reasons.register_refused(file.filename or "", exc) from None
     session.commit()
     return RegisterImportResult(import_=StolenImportPublic.model_validate(imp),
                                 alerts=[StolenAlertPublic.model_validate(a) for a in alerts])
@@ -228,8 +228,7 @@ def acknowledge_alert(alert_id: DbId, body: AlertAcknowledge, session: SessionDe
     recorded (and listed) afterwards. An alert is acknowledged once (409 after)."""
     alert = _own_alert(session, user, alert_id)
     if alert.acknowledged_at is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            detail=f"alert {alert.id} was already acknowledged at {alert.acknowledged_at.isoformat()}")
+        raise reasons.alert_acknowledged(alert.id, alert.acknowledged_at)
     alert.acknowledged_at = datetime.now(timezone.utc)
     alert.acknowledged_by_id = user.id
     alert.acknowledgement_note = body.note
@@ -247,9 +246,9 @@ def store_trace_document(session, settings, user, trace, file: UploadFile, **aud
     """
     data = file.file.read(settings.max_upload_bytes + 1)
     if not data:
-        raise HTTPException(422, detail="the uploaded file is empty")
+        raise reasons.empty_upload()
     if len(data) > settings.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"file exceeds {settings.max_upload_bytes} bytes")
+        raise reasons.upload_too_large(settings.max_upload_bytes)
     sha = hashlib.sha256(data).hexdigest()
     path = settings.upload_dir / "traces" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}.bin"
     path.parent.mkdir(parents=True, exist_ok=True)

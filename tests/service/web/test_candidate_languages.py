@@ -103,7 +103,7 @@ def test_refused_fields_and_credentials_are_said_in_the_readers_language(review_
     # schema's own English after them, marked so; a 422, never a 500.
     r = c.get("/review/candidates/0")
     assert r.status_code == 422
-    lead = t.gettext("the request was not accepted; check these fields: %(fields)s.") % {"fields": "candidate_id"}
+    lead = t.gettext("the request was not accepted; check these fields: %(fields)s.") % {"fields": t.gettext("candidate")}
     assert lead in html.unescape(r.text)
     assert re.search(r'<span lang="en">candidate_id: [^<]+</span>', r.text)
     # The API keeps its English.
