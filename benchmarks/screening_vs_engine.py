@@ -358,7 +358,7 @@ def summarise(rows: list[dict]) -> list[dict]:
             "tier1_min_z": min(r["tier1_z"] for r in sub),
             "tier1b_worst_rank": max(r["tier1b_rank"] for r in sub),
             "tier1b_min_z": min(r["tier1b_z"] for r in sub),
-            "tier1b_median_z": float(np.median([r["tier1b_z"] for r in sub])),
+            "tier1b_median_z": round(float(np.median([r["tier1b_z"] for r in sub])), 2),
             "best_mate_tier1b_worst_rank": max(best1b),
             "mates_in_tier1b_top10": round(float(np.mean([r["tier1b_rank"] <= 10 for r in sub])), 3),
         })
