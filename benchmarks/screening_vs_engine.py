@@ -25,14 +25,21 @@ of the outer annulus), ``crop_side`` (a third of the face cut off by the scan
 window), ``aperture_damaged`` (a wedge of the aperture edge unmeasured, which
 pulls the fitted aperture centre).
 
-Full-comparison scores are cached on disk, keyed by both files' SHA-256 and the
-engine's parameter digest (``--engine-cache``); ``--compare-budget`` bounds
-the seconds spent computing missing ones. A pair never compared takes its
-label as the verdict (``engine_checked`` = 0 in the CSV): on the untransformed
-sets every same-firearm pair scores above every different-firearm one
-(``benchmarks/results/compare/*_pairs.csv``).
+Full-comparison scores are cached on disk, keyed by both files' SHA-256, the
+engine's parameter digest, the algorithm version and the score models' bytes
+(``--engine-cache``);
+``--compare-budget`` bounds the seconds spent computing missing ones. They are
+computed for whole queries (a mate and every non-mate of its query), the
+transformed sets first and one query of each set in turn, and a query is only
+started when it fits in what is left of the budget. A query never compared in
+full takes the labels as the verdict (``engine_checked`` = 0 in the CSV): on the
+untransformed sets every same-firearm pair scores above every different-firearm
+one (``benchmarks/results/compare/*_pairs.csv``).
 
-    python benchmarks/screening_vs_engine.py --compare-budget 1800
+    python benchmarks/screening_vs_engine.py --n-transformed 8 --compare-budget 2400
+
+A full run (all 40 Fadul scans under every transform, every set checked) needs
+about 12,700 full comparisons, some 75 minutes on one idle core at 0.35 s each.
 
 Writes ``benchmarks/results/screening/screening_vs_engine.csv`` (one row per
 query and mate) and ``..._summary.csv`` (one row per set), and prints the
@@ -160,12 +167,20 @@ def build_sets(which: list[str], n_transformed: int | None) -> dict[str, tuple[l
     chosen = fadul if n_transformed is None else fadul[:: max(1, len(fadul) // n_transformed)][:n_transformed]
     for k, how in enumerate(t for t in TRANSFORMS if t in which):
         qs = []
-        for i, f in enumerate(chosen):
+        for f in chosen:
             scan = read_scan(SHARED_DATA / f)
-            qs.append(Entry(f"{Path(f).stem} {how}", make_signature(transform_scan(scan, how, seed=1000 * k + i)),
+            qs.append(Entry(f"{Path(f).stem} {how}", make_signature(transform_scan(scan, how, seed=transform_seed(how, f))),
                             gt[f]["firearm"], gt[f]["scan_id"]))
         sets[how] = (qs, fad)
     return sets
+
+
+def transform_seed(how: str, file: str) -> int:
+    """The seed of ``file`` under ``how``: fixed by the scan's place among all Fadul files and the
+    transform's among all transforms, so a sample (``--n-transformed``) transforms each scan exactly
+    as the full run does (and the regression test can rebuild any row of the table)."""
+    fadul = sorted(f for f in ground_truth() if f.startswith("fadul/"))
+    return 1000 * TRANSFORMS.index(how) + fadul.index(file)
 
 
 # ---- full comparisons, cached -----------------------------------------------------------------
@@ -175,8 +190,22 @@ class EngineCache:
     def __init__(self, path: Path):
         from ballistics_core.engine import DEFAULT_PARAMS
 
+        import hashlib
+        from importlib import resources
+
+        from ballistics_core import ALGORITHM_VERSION
+
         self.path = Path(path)
-        self.digest = DEFAULT_PARAMS.digest()
+        # the parameter digest names the score models but does not cover their contents, nor a new
+        # compare stage under the same parameters: the algorithm version and the shipped models'
+        # bytes are in the key too, so a retrained model never serves old scores
+        models = hashlib.sha256()
+        for name in (DEFAULT_PARAMS.decide.model, DEFAULT_PARAMS.decide.model_intensity):
+            p = Path(name)
+            data = p.read_bytes() if p.suffix == ".json" and p.is_file() else \
+                resources.files("ballistics_core.decide").joinpath("models", f"{name}.json").read_bytes()
+            models.update(data)
+        self.digest = f"{DEFAULT_PARAMS.digest()}|{ALGORITHM_VERSION}|{models.hexdigest()[:16]}"
         self.scores: dict[str, float] = {}
         if self.path.is_file():
             for line in self.path.read_text().splitlines():
@@ -226,9 +255,41 @@ def _z(scores: np.ndarray, i: int, non: np.ndarray) -> float:
     return float((scores[i] - s.mean()) / (s.std() + 1e-12))
 
 
+# a set's queries are compared in full in this order when the budget is short: the transformed
+# queries first (nothing else measures the engine on them), one query of each set in turn, so that
+# every set gets whole queries checked rather than the first set taking the whole budget
+PRIORITY = (*TRANSFORMS, "dfsc", "dfsc_raw", "fadul_raw", "fadul", "rendered_2d")
+
+
+@dataclass
+class _Query:
+    set_name: str
+    q: Entry
+    gal: list
+    mate: np.ndarray
+    t1: np.ndarray
+    t1b: np.ndarray
+    eng: np.ndarray
+
+
+def _plan(units: list[_Query]) -> list[_Query]:
+    by_set: dict[str, list[_Query]] = {}
+    for u in units:
+        by_set.setdefault(u.set_name, []).append(u)
+    order = sorted(by_set, key=lambda n: PRIORITY.index(n) if n in PRIORITY else len(PRIORITY))
+    out, i = [], 0
+    while any(i < len(by_set[n]) for n in order):
+        out += [by_set[n][i] for n in order if i < len(by_set[n])]
+        i += 1
+    return out
+
+
 def measure(sets, cache: EngineCache, budget_s: float, sp, log=print) -> list[dict]:
-    rows = []
-    t_end = time.monotonic() + budget_s
+    """Rows of the table. Full comparisons missing from ``cache`` are computed for whole queries
+    (each mate and every non-mate of a query: "above every non-mate" needs them all) while the
+    budget lasts; a query is started only when the comparisons it still needs fit in what is left at
+    the mean time per comparison so far (the budget is overrun by at most about one query)."""
+    units = []
     for set_name, (queries, gallery) in sets.items():
         for q in queries:
             gal = [g for g in gallery if g.case != q.case]
@@ -236,35 +297,53 @@ def measure(sets, cache: EngineCache, budget_s: float, sp, log=print) -> list[di
             if not mate.any() or mate.all():
                 continue
             t1, t1b = screening_scores(q, gal, sp)
-            eng = np.full(len(gal), np.nan)
-            # mates first, then non-mates by tier-1b score: a partial budget checks what matters most
-            for j in sorted(range(len(gal)), key=lambda j: (not mate[j], -t1b[j])):
-                s = cache.get(q.sig, gal[j].sig)
-                if s is None and time.monotonic() < t_end:
-                    s = cache.compute(q.sig, gal[j].sig)
-                if s is not None:
-                    eng[j] = s
-            checked = bool(np.isfinite(eng).all())
-            top_non = float(np.nanmax(eng[~mate])) if np.isfinite(eng[~mate]).any() else np.nan
-            non = np.flatnonzero(~mate)
-            for j in np.flatnonzero(mate):
-                above = (eng[j] > top_non) if checked else True
-                rows.append({
-                    "set": set_name, "query": q.name, "mate": gal[j].name, "gallery": len(gal),
-                    "engine_checked": int(checked), "engine_score": round(float(eng[j]), 3) if np.isfinite(eng[j]) else "",
-                    "engine_top_non_mate": round(top_non, 3) if np.isfinite(top_non) else "",
-                    "engine_above_all": int(bool(above)),
-                    "tier1_rank": _rank(t1, j), "tier1_z": round(_z(t1, j, non), 2),
-                    "tier1b_rank": _rank(t1b, j), "tier1b_z": round(_z(t1b, j, non), 2),
-                })
-        log(f"{set_name}: {len(queries)} queries done", flush=True)
+            eng = np.array([np.nan if (s := cache.get(q.sig, g.sig)) is None else s for g in gal])
+            units.append(_Query(set_name, q, gal, mate, t1, t1b, eng))
+        log(f"{set_name}: {len(queries)} queries screened", flush=True)
+    t_end = time.monotonic() + budget_s
+    n_done, t_spent = 0, 0.0
+    for u in _plan(units):
+        missing = np.flatnonzero(~np.isfinite(u.eng))
+        if not missing.size:
+            continue
+        per = t_spent / n_done if n_done else 0.0
+        if time.monotonic() + per * missing.size > t_end:
+            continue  # a smaller query of another set may still fit
+        for j in missing:
+            t = time.perf_counter()
+            u.eng[j] = cache.compute(u.q.sig, u.gal[j].sig)
+            t_spent += time.perf_counter() - t
+            n_done += 1
+        log(f"  {u.set_name} {u.q.name}: {missing.size} compared ({n_done} in {t_spent:.0f}s)", flush=True)
+    rows = []
+    for u in units:
+        eng, mate = u.eng, u.mate
+        checked = bool(np.isfinite(eng).all())
+        non = np.flatnonzero(~mate)
+        top_non = float(np.nanmax(eng[non])) if np.isfinite(eng[non]).any() else np.nan
+        for j in np.flatnonzero(mate):
+            # unchecked: the label stands in for the engine's verdict (engine_checked 0)
+            above = (eng[j] > top_non) if checked else True
+            rows.append({
+                "set": u.set_name, "query": u.q.name, "mate": u.gal[j].name, "gallery": len(u.gal),
+                "engine_checked": int(checked), "engine_score": round(float(eng[j]), 3) if np.isfinite(eng[j]) else "",
+                "engine_top_non_mate": round(top_non, 3) if np.isfinite(top_non) else "",
+                "engine_above_all": int(bool(above)),
+                "tier1_rank": _rank(u.t1, j), "tier1_z": round(_z(u.t1, j, non), 2),
+                "tier1b_rank": _rank(u.t1b, j), "tier1b_z": round(_z(u.t1b, j, non), 2),
+            })
     return rows
 
 
 def summarise(rows: list[dict]) -> list[dict]:
+    """One row per set, over the mates the engine ranks above every non-mate (where the engine was
+    not run for a query, the label stands in). ``engine_checked``: mates of queries compared in full
+    with their whole gallery, of all mates; ``engine_not_above_all``: of those, mates the full
+    comparison itself does not rank above every non-mate (left out of the figures)."""
     out = []
     for set_name in dict.fromkeys(r["set"] for r in rows):
-        sub = [r for r in rows if r["set"] == set_name and r["engine_above_all"]]
+        every = [r for r in rows if r["set"] == set_name]
+        sub = [r for r in every if r["engine_above_all"]]
         if not sub:
             continue
         by_q: dict[str, list[dict]] = {}
@@ -273,12 +352,13 @@ def summarise(rows: list[dict]) -> list[dict]:
         best1b = [min(x["tier1b_rank"] for x in v) for v in by_q.values()]
         out.append({
             "set": set_name, "queries": len(by_q), "mates": len(sub),
-            "engine_checked": f"{sum(r['engine_checked'] for r in sub)}/{len(sub)}",
+            "engine_checked": f"{sum(r['engine_checked'] for r in every)}/{len(every)}",
+            "engine_not_above_all": sum(1 for r in every if r["engine_checked"] and not r["engine_above_all"]),
             "tier1_worst_rank": max(r["tier1_rank"] for r in sub),
             "tier1_min_z": min(r["tier1_z"] for r in sub),
             "tier1b_worst_rank": max(r["tier1b_rank"] for r in sub),
             "tier1b_min_z": min(r["tier1b_z"] for r in sub),
-            "tier1b_median_z": float(np.median([r["tier1b_z"] for r in sub])),
+            "tier1b_median_z": round(float(np.median([r["tier1b_z"] for r in sub])), 2),
             "best_mate_tier1b_worst_rank": max(best1b),
             "mates_in_tier1b_top10": round(float(np.mean([r["tier1b_rank"] <= 10 for r in sub])), 3),
         })

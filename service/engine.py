@@ -136,7 +136,9 @@ class Engine:
         """Three-tier search of the whole store; ``filters`` uses the store's filter fields.
 
         Returns the ranked matches and how deep the full comparison went
-        (:class:`ballistics_core.search.Depth` as a dict).
+        (:class:`ballistics_core.search.Depth` as a dict), with what was searched: the query's
+        ``kind``, signatures ``screened`` and ``other_kind_not_searched`` (a 2-D image is only
+        compared with 2-D images, a 3-D scan with 3-D scans).
         """
         from ballistics_core.search import Filters, search
 
@@ -163,7 +165,7 @@ class Engine:
                 dy_um=h.translation_um[1] if h.translation_um else None,
             )
             for h in result.hits
-        ], (result.depth.as_dict() if result.depth else {})
+        ], {**(result.depth.as_dict() if result.depth else {}), **result.scope()}
 
     def _executor(self):
         """The Dask executor when a scheduler is configured (None: the search runs in this process)."""

@@ -4,7 +4,8 @@
   store and search path; columns ``query,rank,candidate,score`` (names without
   extension, top 10 per query at least).
 * ``bench scale --sizes 1000,100000 --out scale.csv``: columns
-  ``size,query_seconds,full_compare_seconds,recall_at_10``.
+  ``size,query_seconds,full_compare_seconds,recall_at_10``; ``scale_summary.csv`` adds
+  mAP@20, full comparisons per query and depth, ``scale_queries.csv`` has them per query.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -93,7 +94,8 @@ def retrieval(
 def scale(
     sizes: str = typer.Option("1000,100000", "--sizes", help="Comma-separated store sizes."),
     out: Path = typer.Option(..., "--out", help="CSV: size,query_seconds,full_compare_seconds,recall_at_10."),
-    folder: Optional[Path] = typer.Option(None, "--scans", help="Real scans (default: ../shared/data/fadul)."),
+    folders: Optional[List[Path]] = typer.Option(
+        None, "--scans", help="Real scans (default: ../shared/data/fadul); repeat to search several sets in one store."),
     store_dir: Optional[Path] = typer.Option(None, "--store-dir", help="Reuse/keep the store here (distractors are slow to make)."),
     rescore: int = typer.Option(10, "--rescore"),
     tier1_only: bool = typer.Option(False, "--tier1-only", help="Skip the full comparison (screening figures only)."),
@@ -111,13 +113,22 @@ def scale(
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
     except ValueError:
         raise BallisticsError(f"--sizes must be integers separated by commas, got {sizes!r}") from None
-    folder = folder or Path(__file__).resolve().parents[3] / "shared" / "data" / "fadul"
-    files = scan_files(folder)
-    truth = _truth_for(folder)
-    if not files or not truth:
-        raise BallisticsError(f"no scans with ground truth in {folder}")
+    folders = folders or [Path(__file__).resolve().parents[3] / "shared" / "data" / "fadul"]
+    files, truth, cases = [], {}, {}
+    for folder in folders:
+        found, labels = scan_files(folder), _truth_for(folder)
+        if not found or not labels:
+            raise BallisticsError(f"no scans with ground truth in {folder}")
+        files += found
+        truth.update(labels)
+        cases.update(_ground_truth(folder, "scan_id"))
+    stems = [f.stem for f in files]
+    if len(set(stems)) != len(stems):
+        # scans are told apart by name (ground truth, ranked lists): two files of one name would merge
+        raise BallisticsError("two scans share a file name across --scans folders: "
+                              + ", ".join(sorted({s for s in stems if stems.count(s) > 1})))
     real = read_signatures(files, signature_of, log=typer.echo)
     with tempfile.TemporaryDirectory() as tmp:
         run(real, truth, size_list, out, store_dir=store_dir or Path(tmp) / "store", rescore=rescore,
-            tier2=not tier1_only, log=typer.echo, cache=distractor_cache, cases=_ground_truth(folder, "scan_id"))
+            tier2=not tier1_only, log=typer.echo, cache=distractor_cache, cases=cases)
     typer.echo(f"wrote {out}")

@@ -156,6 +156,7 @@ def search_cmd(
                                "rescored": res.n_rescored, "params_digest": res.params_digest,
                                "search_params_digest": res.search_params_digest,
                                "algorithm_version": res.algorithm_version,
+                               "kind": res.kind, "other_kind_not_searched": res.n_other_kind,
                                "depth": res.depth.as_dict() if res.depth else None,
                                "hits": [h.as_dict() for h in res.hits]}, indent=1))
         return
@@ -168,8 +169,10 @@ def search_cmd(
     deep = "" if d is None else (f" (bound {d.bound}, {d.mates_found} scoring as mates"
                                  + ("; BOUND REACHED: candidates within the margin of a mate were left uncompared" if d.bound_reached else "")
                                  + ")")
-    typer.echo(f"({res.n_screened} screened, {res.n_shortlisted} re-ranked by ring spectra, {res.n_rescored} compared "
-               f"in full{deep}; algorithm {res.algorithm_version}, params {res.params_digest}, search {res.search_params_digest})")
+    other = (f"; {res.n_other_kind} stored signatures of another kind not searched (a {res.kind} query is "
+             f"compared with {res.kind} signatures only)" if res.n_other_kind else "")
+    typer.echo(f"({res.n_screened} {res.kind} screened, {res.n_shortlisted} re-ranked by ring spectra, {res.n_rescored} compared "
+               f"in full{deep}{other}; algorithm {res.algorithm_version}, params {res.params_digest}, search {res.search_params_digest})")
 
 
 @store_app.command("info")

@@ -175,13 +175,23 @@ def store_bytes(store: SignatureStore) -> int:
     return sum((store.path / s["file"]).stat().st_size for s in store.segments)
 
 
+def _mates(name: str, labels: dict, cases: dict | None, sigs: dict) -> int:
+    """Other scans of ``sigs`` fired by ``name``'s firearm, from another cartridge case."""
+    cases = cases or {}
+    return sum(1 for o in sigs if o != name and labels.get(o) is not None and labels.get(o) == labels.get(name)
+               and (cases.get(o) is None or cases.get(o) != cases.get(name)))
+
+
 def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, store_dir: Path,
           rescore: int = 10, tier2: bool = True, n_full_compare: int = 10, log: Callable = print,
-          cache: Path | None = None, cases: dict | None = None) -> list[dict]:
+          cache: Path | None = None, cases: dict | None = None, top: int = 20) -> list[dict]:
     """Query time, full-comparison time and recall@10 of the real scans among distractors, per store size.
 
     ``recall@10``: fraction of the real queries that have a mate (a scan of another cartridge case
-    fired by the same firearm) with at least one mate in their top 10.
+    fired by the same firearm) with at least one mate in their top 10. Beside ``out`` (its columns
+    are fixed), ``<out>_summary.csv`` adds per size the mean average precision over the top ``top``
+    of the queries with several mates, the full comparisons per query and how deep the search went
+    (``Depth``), and ``<out>_queries.csv`` has them per query.
     """
     store_path = Path(store_dir)
     if (store_path / "manifest.json").exists():
@@ -200,7 +210,7 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
             t = time.perf_counter()
             compare_signatures(a, b)
             full_times.append(time.perf_counter() - t)
-    results, detail = [], []
+    results, detail, summary = [], [], []
     for size in sorted(sizes):
         before = len(st)
         secs = add_distractors(st, size, progress=lambda n: log(f"  store at {n}") if n % 10240 < 512 else None,
@@ -209,26 +219,49 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
         if added:
             log(f"size {size}: added {added} distractors at {added / secs:.0f}/s")
         st.refresh()
-        times, hits, n_with_mate = [], 0, 0
+        times, hits, n_with_mate, aps, rows_now = [], 0, 0, [], []
         for name, sig in real_sigs.items():
             t = time.perf_counter()
-            res = search(st, sig, top=10, rescore=rescore, exclude=same_case(real_sigs, cases, name), tier2=tier2)
+            res = search(st, sig, top=max(top, 10), rescore=rescore, exclude=same_case(real_sigs, cases, name),
+                         tier2=tier2)
             times.append(time.perf_counter() - t)
-            mate_ranks = [h.rank for h in res.hits[:10] if labels.get(stem(h.candidate)) == labels[name]]
-            if _has_mate(name, labels, cases, real_sigs):
+            is_mate = [labels.get(stem(h.candidate)) == labels[name] for h in res.hits]
+            mate_ranks = [h.rank for h, m in zip(res.hits, is_mate) if m]
+            n_mates = _mates(name, labels, cases, real_sigs)
+            ap = average_precision(is_mate, n_mates, k=top) if n_mates else None
+            if n_mates:
                 n_with_mate += 1
-                hits += bool(mate_ranks)
-            detail.append({"size": len(st), "query": name, "seconds": f"{times[-1]:.3f}",
-                           **{k: f"{v:.3f}" for k, v in res.timings.items()},
-                           "first_mate_rank": mate_ranks[0] if mate_ranks else "",
-                           "full_comparisons": res.n_rescored,
-                           "bound_reached": int(bool(res.depth and res.depth.bound_reached))})
+                hits += any(r <= 10 for r in mate_ranks)
+                if n_mates >= 2:
+                    aps.append(ap)
+            d = res.depth
+            rows_now.append({"size": len(st), "query": name, "seconds": f"{times[-1]:.3f}",
+                             **{k: f"{v:.3f}" for k, v in res.timings.items()},
+                             "first_mate_rank": next((r for r in mate_ranks if r <= 10), ""),
+                             "mates": n_mates, f"mates_in_top{top}": sum(1 for r in mate_ranks if r <= top),
+                             f"ap_at_{top}": "" if ap is None else f"{ap:.3f}",
+                             "full_comparisons": res.n_rescored,
+                             "depth_initial": d.initial if d else "", "depth_bound": d.bound if d else "",
+                             "depth_mates_found": d.mates_found if d else "",
+                             "bound_reached": int(bool(d and d.bound_reached))})
+        detail += rows_now
         row = {"size": len(st), "query_seconds": statistics.median(times),
                "full_compare_seconds": statistics.median(full_times) if full_times else float("nan"),
                "recall_at_10": hits / max(n_with_mate, 1)}
-        n_cmp = [int(d["full_comparisons"]) for d in detail if d["size"] == len(st)]
-        log(f"size {row['size']}: full comparisons per query median {statistics.median(n_cmp)} max {max(n_cmp)}")
-        log(f"size {row['size']}: query {row['query_seconds']:.4f}s, recall@10 {row['recall_at_10']:.3f}, "
+        n_cmp = [int(d["full_comparisons"]) for d in rows_now]
+        summary.append({**row, "queries": len(rows_now), "queries_with_a_mate": n_with_mate,
+                        f"map_at_{top}": sum(aps) / len(aps) if aps else float("nan"),
+                        "queries_with_several_mates": len(aps),
+                        "full_comparisons_mean": statistics.mean(n_cmp), "full_comparisons_median": statistics.median(n_cmp),
+                        "full_comparisons_max": max(n_cmp),
+                        "queries_past_initial": sum(1 for d in rows_now if d["depth_initial"] != ""
+                                                    and int(d["full_comparisons"]) > int(d["depth_initial"])),
+                        "queries_bound_reached": sum(int(d["bound_reached"]) for d in rows_now)})
+        log(f"size {row['size']}: full comparisons per query median {statistics.median(n_cmp)} "
+            f"mean {statistics.mean(n_cmp):.1f} max {max(n_cmp)}; deeper than {rescore} for "
+            f"{summary[-1]['queries_past_initial']} queries, bound reached for {summary[-1]['queries_bound_reached']}")
+        log(f"size {row['size']}: query {row['query_seconds']:.4f}s, recall@10 {row['recall_at_10']:.3f} "
+            f"({hits}/{n_with_mate}), mAP@{top} {summary[-1][f'map_at_{top}']:.3f} over {len(aps)} queries with several mates, "
             f"store {store_bytes(st) / len(st) / 1024:.1f} KiB/signature on disk")
         results.append(row)
     with open(out, "w", newline="") as fh:
@@ -236,7 +269,11 @@ def scale(real_sigs: dict, labels: dict, sizes: Sequence[int], out: Path, *, sto
         w.writeheader()
         for r in results:
             w.writerow(r)
-    # per query: time per tier and where the first true mate ended up (blank: not in the top 10)
+    with open(Path(out).with_name(Path(out).stem + "_summary.csv"), "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(summary[0]))
+        w.writeheader()
+        w.writerows(summary)
+    # per query: time per tier, where the first true mate ended up (blank: not in the top 10), depth
     with open(Path(out).with_name(Path(out).stem + "_queries.csv"), "w", newline="") as fh:
         keys = list(dict.fromkeys(k for d in detail for k in d))
         w = csv.DictWriter(fh, fieldnames=keys, restval="")

@@ -168,6 +168,12 @@ class SearchResult:
     n_shortlisted: int = 0
     timings: dict = field(default_factory=dict)
     depth: Depth | None = None
+    kind: str = ""  # the query's kind; only stored signatures of this kind were searched
+    n_other_kind: int = 0  # live stored signatures of the other kind, not searched
+
+    def scope(self) -> dict:
+        """What was searched, for a run's record: the query's kind and how many of the other were left out."""
+        return {"kind": self.kind, "screened": self.n_screened, "other_kind_not_searched": self.n_other_kind}
 
 
 # ---- picklable transport of a Signature (its meta is a read-only mapping proxy) ----------------
@@ -208,13 +214,16 @@ def _open_store(path: str) -> SignatureStore:
 
 
 def screen_shard(store_path: str, shard: int, descriptors: np.ndarray, k: int,
-                 filters: Filters | None, exclude: frozenset) -> tuple[int, list[tuple[float, str, int, str]]]:
-    """Tier 1 of one shard: (live rows screened, top ``k`` as (score, sha256, shard, name))."""
+                 filters: Filters | None, exclude: frozenset, kind: str | None = None
+                 ) -> tuple[int, int, list[tuple[float, str, int, str]]]:
+    """Tier 1 of one shard: (live rows of ``kind`` screened, live rows of another kind left out,
+    top ``k`` as (score, sha256, shard, name)). ``kind`` None screens every row."""
     store = _open_store(store_path)
     index = load_shard(store, shard)
     names = index.columns["name"]
-    return index.n_live, [(s, sha, shard, str(names[index.row_of(sha)]))
-                          for s, sha in screen(index, descriptors, k, filters=filters, exclude=exclude)]
+    n = index.n_live if kind is None else index.n_live_of_kind(kind)
+    return n, index.n_live - n, [(s, sha, shard, str(names[index.row_of(sha)]))
+                                 for s, sha in screen(index, descriptors, k, filters=filters, exclude=exclude, kind=kind)]
 
 
 def ring_shard(store_path: str, query_rings: np.ndarray, candidates: list[tuple[float, str, int, str]]
@@ -371,7 +380,9 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     ----------
     store : SignatureStore or path
     query : Signature
-        Must carry the store's parameter digest.
+        Must carry the store's parameter digest. Only stored signatures of its
+        ``kind`` are searched (2-D images with 2-D images, 3-D scans with 3-D
+        scans); ``SearchResult.n_other_kind`` counts those left out.
     top : int
         Rows returned.
     rescore : int, optional
@@ -421,10 +432,13 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
         timings["query_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        per_shard = ex.map(screen_shard, [(path, s, descs, k1, filters, exclude) for s in range(st.n_shards)],
-                           _stage(progress, 0.0, 0.05))
-        n_screened = sum(n for n, _ in per_shard)
-        shortlist = sorted((c for _, part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k1]
+        # only signatures of the query's kind: the engine refuses to compare a 2-D image with a
+        # 3-D scan, and one such pair in tier 2 would fail the whole search
+        per_shard = ex.map(screen_shard, [(path, s, descs, k1, filters, exclude, query.kind)
+                                          for s in range(st.n_shards)], _stage(progress, 0.0, 0.05))
+        n_screened = sum(n for n, _, _ in per_shard)
+        n_other_kind = sum(o for _, o, _ in per_shard)
+        shortlist = sorted((c for _, _, part in per_shard for c in part), key=lambda c: (-c[0], c[1]))[:k1]
         timings["tier1_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -439,7 +453,7 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
             hits = [Hit(rank=i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
                     for i, (r, t1, sha, name) in enumerate(ranked[:top])]
             return SearchResult(hits, n_screened, 0, st.params_digest, st.algorithm_version, sp.digest(),
-                                len(shortlist), timings, Depth(0, 0, 0))
+                                len(shortlist), timings, Depth(0, 0, 0), query.kind, n_other_kind)
 
         t0 = time.perf_counter()
         packed = _pack(query)
@@ -461,7 +475,7 @@ def search(store: SignatureStore | str | Path, query, *, top: int = 10, rescore:
     hits += [Hit(rank=len(hits) + i + 1, sha256=sha, candidate=name, tier1_score=t1, ring_score=r)
              for i, (r, t1, sha, name) in enumerate(ranked[depth.compared: depth.compared + top - len(hits)])]
     return SearchResult(hits, n_screened, len(rows), st.params_digest, st.algorithm_version, sp.digest(),
-                        len(shortlist), timings, depth)
+                        len(shortlist), timings, depth, query.kind, n_other_kind)
 
 
 def _deepen(ranked: list, rows: list, n0: int, bound: int, sp: SearchParams, compare) -> Depth:

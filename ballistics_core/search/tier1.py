@@ -41,8 +41,12 @@ class ShardIndex:
     alive: np.ndarray | None = None  # (N,) bool; None = all live
     files: tuple = ()
 
-    def mask(self, filters: Filters | None, exclude: frozenset = frozenset()) -> np.ndarray | None:
+    def mask(self, filters: Filters | None, exclude: frozenset = frozenset(), kind: str | None = None) -> np.ndarray | None:
         m = None if self.alive is None or self.alive.all() else self.alive.copy()
+        if kind is not None:
+            same = self.of_kind(kind)
+            if not same.all():
+                m = same.copy() if m is None else m & same
         if filters is not None and filters.active():
             m = np.ones(len(self.sha256), bool) if m is None else m
             for fld in ("calibre", "firing_pin_class", "jurisdiction"):
@@ -72,9 +76,22 @@ class ShardIndex:
     def n_live(self) -> int:
         return len(self.sha256) if self.alive is None else int(self.alive.sum())
 
+    def of_kind(self, kind: str) -> np.ndarray:
+        """(N,) bool: rows of ``kind``, kept between searches (a shard index never changes once built)."""
+        key = f"_kind_{kind}"
+        same = self.__dict__.get(key)
+        if same is None:
+            same = self.columns["kind"] == kind
+            self.__dict__[key] = same
+        return same
+
+    def n_live_of_kind(self, kind: str) -> int:
+        same = self.of_kind(kind)
+        return int(same.sum() if self.alive is None else (same & self.alive).sum())
+
 
 SCORE_DECIMALS = 6
-FILTER_COLUMNS = ("calibre", "firing_pin_class", "jurisdiction", "date", "name")
+FILTER_COLUMNS = ("calibre", "firing_pin_class", "jurisdiction", "date", "name", "kind")
 
 _CACHE: "OrderedDict[tuple, tuple[int, ShardIndex]]" = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -106,7 +123,8 @@ def load_shard(store: SignatureStore, shard: int) -> ShardIndex:
         mats.append(seg.read_descriptors(Path(store.path) / f))
         shas.append(np.array(idx.sha256, dtype=object))
         for k in FILTER_COLUMNS:
-            values = idx.name if k == "name" else [str(m.get(k, "") or "") for m in idx.meta]
+            values = (idx.name if k == "name" else idx.kind if k == "kind"
+                      else [str(m.get(k, "") or "") for m in idx.meta])
             cols[k].append(np.array(values, dtype=object))
     if mats:
         matrix = mats[0] if len(mats) == 1 else np.concatenate(mats)
@@ -176,16 +194,17 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def screen(index: ShardIndex, query: np.ndarray, k: int, *, filters: Filters | None = None,
-           exclude: frozenset = frozenset()) -> list[tuple[float, str]]:
+           exclude: frozenset = frozenset(), kind: str | None = None) -> list[tuple[float, str]]:
     """Top ``k`` (score, sha256) of one shard by descriptor dot product (live, unfiltered-out rows only).
 
     ``query`` is one descriptor (D,) or several (M, D) (the query sampled at
     several ring centres); a row's score is then its best dot product.
+    ``kind`` ("topography" or "intensity") keeps only rows of that kind.
     """
     if index.matrix.shape[0] == 0:
         return []
     scores = _matvec(index.matrix, np.asarray(query, np.float32))
-    m = index.mask(filters, exclude)
+    m = index.mask(filters, exclude, kind)
     if m is not None:
         scores = np.where(m, scores, -np.inf)
     # BLAS blocking makes the last float32 bits depend on where a row sits in the

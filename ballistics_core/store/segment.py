@@ -70,6 +70,9 @@ def write_segment(path: Path, records: Sequence[StoredRecord], *, params_digest:
         f.create_dataset("sha256", data=np.array([r.signature.source_sha256.encode() for r in records], dtype="S64"))
         f.create_dataset("name", data=[str(r.signature.meta.get("source", r.signature.meta.get("name", ""))) for r in records], dtype=_STR)
         f.create_dataset("meta_json", data=[_meta_json(r.signature.meta) for r in records], dtype=_STR)
+        # a column beside the per-row attribute, so the search can keep 2-D images and 3-D scans
+        # apart from the index alone (never comparable: the engine refuses the pair)
+        f.create_dataset("kind", data=[str(r.signature.kind) for r in records], dtype=_STR)
         sums = []
         grp = f.create_group("sig")
         for i, r in enumerate(records):
@@ -107,6 +110,7 @@ class SegmentIndex:
     params_digest: str
     algorithm_version: str
     descriptor_dim: int
+    kind: list[str] = field(default_factory=list)  # "topography" or "intensity", per row
     extra: dict = field(default_factory=dict)
 
 
@@ -120,7 +124,15 @@ def read_index(path: Path) -> SegmentIndex:
             params_digest=str(f.attrs["params_digest"]),
             algorithm_version=str(f.attrs["algorithm_version"]),
             descriptor_dim=int(f.attrs["descriptor_dim"]),
+            kind=_kinds(f),
         )
+
+
+def _kinds(f) -> list[str]:
+    """Each row's kind: the column, or (segments written before it existed) the per-row attribute."""
+    if "kind" in f:
+        return [str(k) for k in f["kind"].asstr()[()]]
+    return [str(f[f"sig/{i:06d}"].attrs["kind"]) for i in range(int(f.attrs["n"]))]
 
 
 def read_descriptors(path: Path) -> np.ndarray:

@@ -166,3 +166,53 @@ def test_shard_index_follows_appends_and_tombstones(tmp_path):
     assert grown.alive.tolist() == [True, True, False, True, True, True, True, True]
     res = search(tmp_path / "s", synth(2), top=8, tier2=False)
     assert synth(2).source_sha256 not in {h.sha256 for h in res.hits} and len(res.hits) == 7
+
+
+@pytest.fixture(scope="module")
+def mixed_store(tmp_path_factory, shared_data):
+    """Three Fadul 3-D scans and the two NBIDE 2-D ring-light images in one store."""
+    path = tmp_path_factory.mktemp("mixed") / "s"
+    scans = {n: real(shared_data / "fadul" / f"{n}.x3p") for n in ("Fadul 1-1", "Fadul 1-2", "Fadul 2-1")}
+    images = {n: real(shared_data / "nbide_2d" / f"{n}.png") for n in ("NBIDE R BF 118", "NBIDE R BF 129")}
+    store = SignatureStore.create_for(path, next(iter(scans.values())))
+    store.add([scans["Fadul 1-1"], images["NBIDE R BF 118"]])
+    store.add([scans["Fadul 1-2"], scans["Fadul 2-1"], images["NBIDE R BF 129"]])
+    return path, scans, images
+
+
+@pytest.mark.slow
+def test_a_query_is_compared_only_with_signatures_of_its_kind(mixed_store):
+    """A 2-D image among 3-D scans (and the reverse) is searched, in full, against its own kind only:
+    the engine refuses a 2-D/3-D pair, and one such pair used to fail the whole search."""
+    path, scans, images = mixed_store
+    img = images["NBIDE R BF 118"]
+    res = search(path, img, top=5, exclude=[img.source_sha256])
+    # screened counts the stored signatures of the query's kind, the excluded query itself included
+    assert res.kind == "intensity" and res.n_screened == 2 and res.n_other_kind == 3
+    assert [h.candidate for h in res.hits] == ["NBIDE R BF 129.png"] and res.hits[0].fused is not None
+    assert res.scope() == {"kind": "intensity", "screened": 2, "other_kind_not_searched": 3}
+    q = scans["Fadul 1-1"]
+    res = search(path, q, top=5, exclude=[q.source_sha256])
+    assert res.kind == "topography" and res.n_screened == 3 and res.n_other_kind == 2
+    assert {h.candidate for h in res.hits} == {"Fadul 1-2.x3p", "Fadul 2-1.x3p"}
+    assert all(h.fused is not None for h in res.hits) and res.hits[0].candidate == "Fadul 1-2.x3p"
+
+
+def test_kind_is_read_from_segments_written_before_the_kind_column(mixed_store, tmp_path):
+    import shutil
+
+    import h5py
+
+    from ballistics_core.search import load_shard
+
+    path, scans, images = mixed_store
+    old = tmp_path / "old"
+    shutil.copytree(path, old)
+    for seg_file in old.glob("seg-*.h5"):
+        with h5py.File(seg_file, "a") as f:
+            del f["kind"]  # as an earlier version wrote it: the kind only in each row's attributes
+    index = load_shard(SignatureStore.open(old), 0)
+    assert sorted(index.columns["kind"]) == ["intensity", "intensity", "topography", "topography", "topography"]
+    q = images["NBIDE R BF 129"]
+    res = search(old, q, top=5, tier2=False, exclude=[q.source_sha256])
+    assert [h.candidate for h in res.hits] == ["NBIDE R BF 118.png"] and res.n_other_kind == 3

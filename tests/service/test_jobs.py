@@ -55,3 +55,26 @@ def test_restart_resumes_queued_runs_and_retries_interrupted_ones(database_url, 
         assert attempts[ids[0]] == 1 and attempts[ids[1]] == 1 and retried == [str(ids[0])]
         resumed = again.wait_run(ids[1], "examiner.north")
         assert resumed["status"] == "done" and resumed["progress"] == 1.0
+
+
+def test_a_2d_image_run_in_a_store_of_3d_scans_compares_it_with_2d_images_only(sqlite_service, sample_scans,
+                                                                                shared_data):
+    """The run of a 2-D ring-light image used to fail (its search put 3-D scans in front of the
+    full comparison); now it compares images with images and its record says what it left out."""
+    svc = sqlite_service
+    svc.world()
+    _, exhibit = svc.case_with_exhibit("lab_submitter.north", "N-1")
+    for scan in sample_scans[:2]:
+        up = svc.ok(svc.upload("lab_submitter.north", exhibit, scan), 201)
+        assert svc.wait_run(up["run"]["id"], "examiner.north")["status"] == "done"
+    runs = []
+    for name in ("NBIDE R BF 118.png", "NBIDE R BF 129.png"):
+        up = svc.ok(svc.upload("lab_submitter.north", exhibit, shared_data / "nbide_2d" / name), 201)
+        runs.append(svc.wait_run(up["run"]["id"], "examiner.north"))
+    assert [r["status"] for r in runs] == ["done", "done"], [r.get("reason") for r in runs]
+    first, second = (r["search_depth"] for r in runs)
+    assert first["kind"] == second["kind"] == "intensity"
+    assert first["other_kind_not_searched"] == second["other_kind_not_searched"] == 2
+    assert first["screened"] == 1 and second["screened"] == 2 and second["compared"] == 1
+    cands = svc.ok(svc.get(f"/api/runs/{runs[1]['id']}/candidates", "examiner.north"))
+    assert len(cands) == 1 and cands[0]["fused_score"] is not None
