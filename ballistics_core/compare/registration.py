@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import rotate_surface, rotation_canvas
+from ballistics_core.compare.geometry import rotate_split_stack, rotation_canvas
 from ballistics_core.compare.ncc import masked_ncc_batch, overlap_lag_bounds
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.runtime import fft_workers
@@ -135,7 +135,9 @@ def _angle_evidence(f, m, angles_deg, canvas, min_overlap_fraction, cs) -> dict:
     f_valid = np.isfinite(f)
     for start in range(0, n_ang, _BATCH):
         batch = angles_deg[start : start + _BATCH]
-        stack = np.stack([rotate_surface(m, a, output_shape=canvas) for a in batch])
+        # one split of the moving surface for the whole batch (rotate_surface per angle redid it)
+        values, ok = rotate_split_stack(m, batch, output_shape=canvas)
+        stack = np.where(ok > 0, values, np.float32(np.nan))
         sl = slice(start, start + len(batch))
         # only offsets that can reach the minimum overlap are computed (exact, see overlap_lag_bounds)
         lags = overlap_lag_bounds(f_valid, np.isfinite(stack), min_n)

@@ -97,7 +97,7 @@ def _reasons(exc: ValidationError) -> str:
     )
 
 
-def _refused(exc: ValidationError) -> HTTPException:
+def _fields_refused(exc: ValidationError) -> HTTPException:
     """A filter the product's parameters refuse: its fields named in the reader's language,
     the schema's words after them as English (the detail as before)."""
     fields = [".".join(str(p) for p in e["loc"]) or "–" for e in exc.errors()]
@@ -143,7 +143,7 @@ def parse(model: type[BaseModel], given: Mapping[str, str]):
     try:
         return model.model_validate_json(json.dumps(raw_params(model, given)))
     except ValidationError as exc:
-        raise _refused(exc) from None
+        raise _fields_refused(exc) from None
 
 
 def _scope(session, settings, viewer: Viewer) -> Scope:
@@ -494,7 +494,7 @@ def download_report(
             body = reports_api.ReportRequest(kind=kind, format=format, params=params,
                                              lang=language(request, viewer))
         except ValidationError as exc:
-            raise _refused(exc) from None
+            raise _fields_refused(exc) from None
         stored = reports_api.create_report(body, session, settings, viewer.user)
         response = reports_api.download_report(stored.id, session, settings, viewer.user)
     except HTTPException as exc:
