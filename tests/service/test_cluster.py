@@ -250,7 +250,10 @@ def test_concurrent_claimers_take_every_queued_run_exactly_once(database_url, tm
         rows = _rows(database_url, "SELECT id, status, attempts, claimed_by FROM correlation_run ORDER BY id")
         assert {(r.status, r.attempts) for r in rows} == {("running", 1)}
         holder = {run: h for h, run, _ in claimed}
-        assert len(set(holder.values())) >= 2  # they did race
+        if database_url.startswith("postgresql"):
+            # SKIP LOCKED lets claimers work side by side; under SQLite's single write lock
+            # one claimer may legitimately win every claim, so only PostgreSQL must show the race
+            assert len(set(holder.values())) >= 2
         assert all(r.claimed_by == holder[r.id] for r in rows)
         starts = Counter(rid for rid, in _rows(database_url, "SELECT resource_id FROM audit_log WHERE action = 'run.start'"))
         assert starts == Counter(str(run) for run in queued)
