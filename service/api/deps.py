@@ -91,3 +91,18 @@ PeopleWriter = scoped("people:write")
 RetentionRunner = scoped("people:retention")
 Auditor = scoped("audit:read")
 Admin = scoped("admin")
+
+
+def read_upload(file, settings: Settings, *, allow_empty: bool = False) -> bytes:
+    """An uploaded file's bytes, refused (413-style reason) beyond ``settings.max_upload_bytes``.
+
+    Reads one byte past the limit, so an oversized upload is never held whole.
+    ``allow_empty`` leaves an empty file to the caller's own check (a scan
+    reader or register parser names the problem more precisely).
+    """
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if not data and not allow_empty:
+        raise reasons.empty_upload()
+    if len(data) > settings.max_upload_bytes:
+        raise reasons.upload_too_large(settings.max_upload_bytes)
+    return data

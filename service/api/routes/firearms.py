@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service import audit, reasons
 from service.api.deps import (
-    CaseReader, CaseWriter, DestructionApprover, HitReader, SerialSearcher, SessionDep, SettingsDep,
+    CaseReader, CaseWriter, DestructionApprover, HitReader, SerialSearcher, SessionDep, SettingsDep, read_upload,
 )
 from service.api.types import DbId, errors
 from service.crud import firearms as crud
@@ -216,11 +216,7 @@ def upload_photo(
     caption: Annotated[str, Form(max_length=300)] = "",
 ) -> FirearmPhoto:
     firearm = crud.own_firearm(session, user, firearm_id)
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if not data:
-        raise reasons.empty_upload()
-    if len(data) > settings.max_upload_bytes:
-        raise reasons.upload_too_large(settings.max_upload_bytes)
+    data = read_upload(file, settings)
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(FirearmPhoto.id).where(FirearmPhoto.sha256 == sha)) is not None:
         raise reasons.duplicate_photo()

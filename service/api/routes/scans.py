@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 
-from service import audit, reasons
+from service import audit
 from service.api.types import DbId, errors
-from service.api.deps import CaseReader, SessionDep, SettingsDep, Uploader
+from service.api.deps import CaseReader, SessionDep, SettingsDep, Uploader, read_upload
 from service.crud.access import own_exhibit, own_scan
 from service.crud.uploads import ingest_upload
 from service.models import ScanRecord
@@ -29,9 +29,7 @@ def upload_scan(
     region: Annotated[str, Form(pattern="^(breech_face|firing_pin|full_head)$")] = "breech_face",
 ) -> UploadResult:
     exhibit = own_exhibit(session, user, exhibit_id)
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise reasons.upload_too_large(settings.max_upload_bytes)
+    data = read_upload(file, settings, allow_empty=True)
     record, run = ingest_upload(
         session,
         request.app.state.engine,

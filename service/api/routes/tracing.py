@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Path as PathParam, Query, UploadFile, statu
 from sqlalchemy import select
 
 from service import audit, reasons
-from service.api.deps import CaseReader, CaseWriter, RegistryImporter, SessionDep, SettingsDep
+from service.api.deps import CaseReader, CaseWriter, RegistryImporter, SessionDep, SettingsDep, read_upload
 from service.api.types import DbId, errors
 from service.crud.access import not_found, own_case
 from service.crud.firearms import own_firearm
@@ -152,9 +152,7 @@ def import_stolen_register(
     user: RegistryImporter,
 ) -> RegisterImportResult:
     """Import (or re-import) a lost-and-stolen register; every registered gun is checked against it."""
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise reasons.upload_too_large(settings.max_upload_bytes)
+    data = read_upload(file, settings, allow_empty=True)
     try:
         imp, alerts = import_register(session, user, register, data, filename=file.filename or "")
     except RegisterError as exc:
@@ -244,11 +242,7 @@ def store_trace_document(session, settings, user, trace, file: UploadFile, **aud
     Shared by the requester's and the answering partner's routes; a failed commit
     removes the file again, so no document exists without its row.
     """
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if not data:
-        raise reasons.empty_upload()
-    if len(data) > settings.max_upload_bytes:
-        raise reasons.upload_too_large(settings.max_upload_bytes)
+    data = read_upload(file, settings)
     sha = hashlib.sha256(data).hexdigest()
     path = settings.upload_dir / "traces" / sha[:2] / f"{sha}-{uuid.uuid4().hex[:8]}.bin"
     path.parent.mkdir(parents=True, exist_ok=True)
