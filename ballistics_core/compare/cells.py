@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ballistics_core.compare import _kernels
-from ballistics_core.compare.geometry import rotate_split_stack, rotate_surface, rotation_canvas
-from ballistics_core.compare.ncc import masked_ncc_valid
+from ballistics_core.compare.geometry import rotate_split_stack, rotation_canvas
+from ballistics_core.compare.ncc import masked_ncc_valid, masked_ncc_valid_dense
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.registration import Pose
 from ballistics_core.compare.runtime import fft_workers
@@ -149,37 +149,65 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
     if n:
         m = moving_surface
         canvas = rotation_canvas(m.shape)
-        pad = side + 1
         tyx = np.array([pose.dy_um, pose.dx_um]) / cs
         centre = (np.array(canvas, float) - 1) / 2.0
-        # where each cell's top-left lands in the rotated moving surface, minus the search radius
-        starts = np.rint(centre + fixed.cell_centers_px - tyx - (cell_px - 1) / 2.0 - rad).astype(int) + pad
+        # where each cell's top-left lands in the rotated moving canvas, minus the search radius
+        corners = np.rint(centre + fixed.cell_centers_px - tyx - (cell_px - 1) / 2.0 - rad).astype(int)
         cell_valid = np.isfinite(cells).reshape(n, -1).sum(axis=1).astype(float)
         min_n = params.cell_min_overlap_fraction * cell_valid
-        regions = np.empty((k, n, side, side), np.float32)
-        for a_i, ang in enumerate(angles):
-            rot = np.pad(rotate_surface(m, ang, output_shape=canvas), pad, constant_values=np.nan)
-            for c_i, (y, x) in enumerate(starts):
-                regions[a_i, c_i] = rot[y : y + side, x : x + side]
-        ncc, overlap = masked_ncc_valid(regions, fixed.cell_spectra, (cell_px, cell_px), min_overlap=16,
-                                        workers=fft_workers(), out_shape=(2 * rad + 1, 2 * rad + 1))
-        idx = np.empty(k * n, np.int64)
-        rr = np.empty(k * n)
-        nn = np.empty(k * n)
-        crit = np.empty(k * n)
-        _kernels.best_offsets(ncc, overlap, np.tile(min_n, k), idx, rr, nn, crit)
+        # Only the part of the canvas the regions cover is rotated, in split form (values,
+        # validity), and regions reaching past it read invalid pixels, as past the canvas.
+        size = np.array(canvas)
+        lo = np.clip(corners.min(axis=0), 0, size - 1)
+        hi = np.maximum(np.clip(corners.max(axis=0) + side, 0, size), lo + 1)
+        wv, wm = rotate_split_stack(m, angles, output_shape=canvas,
+                                    window=(int(lo[0]), int(lo[1]), int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+        before = np.maximum(lo - corners.min(axis=0), 0)
+        after = np.maximum(corners.max(axis=0) + side - hi, 0)
+        widths = ((0, 0), (int(before[0]), int(after[0])), (int(before[1]), int(after[1])))
+        wv, wm = np.pad(wv, widths), np.pad(wm, widths)
+        starts = corners - lo + before
+        # Cells with no invalid pixel take the window-sum path (same sums, less work): they
+        # are searched first, the others after, and the results are put back in cell order.
+        dense = np.isfinite(cells).reshape(n, -1).all(axis=1)
+        order = np.concatenate([np.flatnonzero(dense), np.flatnonzero(~dense)])
+        n_dense = int(dense.sum())
+        reg_v = np.empty((k, n, side, side), np.float32)
+        reg_m = np.empty((k, n, side, side), np.float32)
+        for slot, c_i in enumerate(order):
+            y, x = starts[c_i]
+            reg_v[:, slot] = wv[:, y : y + side, x : x + side]
+            reg_m[:, slot] = wm[:, y : y + side, x : x + side]
+        idx = np.empty((k, n), np.int64)
+        rr = np.empty((k, n))
+        nn = np.empty((k, n))
+        crit = np.empty((k, n))
+        sub_i = np.empty((k, n))
+        sub_j = np.empty((k, n))
+        search = 2 * rad + 1
+        for group, ncc_fn in ((slice(0, n_dense), masked_ncc_valid_dense), (slice(n_dense, n), masked_ncc_valid)):
+            cols = order[group]
+            g = len(cols)
+            if not g:
+                continue
+            spectra = tuple(sp[cols] for sp in fixed.cell_spectra)
+            ncc, overlap = ncc_fn((reg_v[:, group], reg_m[:, group]), spectra, (cell_px, cell_px), min_overlap=16,
+                                  workers=fft_workers(), out_shape=(search, search))
+            out = [np.empty(k * g, dt) for dt in (np.int64, float, float, float, float, float)]
+            _kernels.best_offsets(ncc, overlap, np.tile(min_n[cols], k), out[0], out[1], out[2], out[3])
+            _kernels.subpixel_batch(ncc, out[0], out[4], out[5])
+            for dst, src in zip((idx, rr, nn, crit, sub_i, sub_j), out):
+                dst[:, cols] = src.reshape(k, g)
+        idx, rr, nn, crit, sub_i, sub_j = (a.ravel() for a in (idx, rr, nn, crit, sub_i, sub_j))
         ok = idx >= 0
-        di, dj = np.divmod(np.where(ok, idx, 0), 2 * rad + 1)
-        sub_i = np.empty(k * n)
-        sub_j = np.empty(k * n)
-        _kernels.subpixel_batch(ncc, idx, sub_i, sub_j)
+        di, dj = np.divmod(np.where(ok, idx, 0), search)
         di = di + sub_i
         dj = dj + sub_j
         r = np.where(ok, rr, np.nan).reshape(k, n).T
         ov = np.where(ok, nn, 0).reshape(k, n).T
         # the translation carries the cell's centre onto the centre of the window it was
         # found at; measured from the region's actual (rounded) corner, not the predicted one
-        found = np.tile(starts - pad, (k, 1)) + np.stack([di, dj], axis=1) + (cell_px - 1) / 2.0 - centre
+        found = np.tile(corners, (k, 1)) + np.stack([di, dj], axis=1) + (cell_px - 1) / 2.0 - centre
         t = (np.tile(fixed.cell_centers_px, (k, 1)) - found) * cs
         ty = np.where(ok, t[:, 0], np.nan).reshape(k, n).T
         tx = np.where(ok, t[:, 1], np.nan).reshape(k, n).T

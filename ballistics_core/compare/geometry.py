@@ -7,6 +7,8 @@ import math
 import cv2
 import numpy as np
 
+from ballistics_core.compare import _kernels
+
 __all__ = ["rotate_surface", "rotate_surface_split", "rotate_split_stack", "rotation_canvas"]
 
 # A bilinear sample is kept only when (almost) all four neighbours were valid, so
@@ -107,8 +109,5 @@ def rotate_split_stack(
         m[1, 2] += (oh - 1) / 2.0 - cy - r0
         rv = cv2.warpAffine(values, m, (ww, wh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         rw = cv2.warpAffine(valid, m, (ww, wh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-        ok = rw >= _VALID_WEIGHT
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out_v[k] = np.where(ok, rv / rw, 0.0)
-        out_ok[k] = ok
+        _kernels.normalise_rotated(rv, rw, np.float32(_VALID_WEIGHT), out_v[k], out_ok[k])
     return out_v, out_ok

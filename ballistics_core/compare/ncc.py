@@ -18,7 +18,8 @@ import scipy.fft as sfft
 
 from ballistics_core.compare import _kernels
 
-__all__ = ["masked_ncc", "masked_ncc_batch", "overlap_lag_bounds", "pearson_at_offset", "split_valid"]
+__all__ = ["masked_ncc", "masked_ncc_batch", "masked_ncc_valid", "masked_ncc_valid_dense", "overlap_lag_bounds",
+           "pearson_at_offset", "split_valid", "template_spectra"]
 
 
 def split_valid(image: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -34,13 +35,25 @@ def split_valid(image: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.n
     return values, valid.astype(values.dtype)
 
 
-def _moments(values: np.ndarray, valid: np.ndarray, shape, axes, workers, dtype=np.float64):
+def _split(regions, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, validity)`` of NaN-marked regions, or of regions already split (a pair)."""
+    if isinstance(regions, tuple):
+        values, valid = regions
+        return np.asarray(values, dtype), np.asarray(valid, dtype)
+    return split_valid(np.asarray(regions, dtype))
+
+
+def _centred(values: np.ndarray, valid: np.ndarray, axes, dtype) -> tuple[np.ndarray, np.ndarray]:
     # Centre first: the moment formula subtracts large nearly-equal sums otherwise.
     values = np.asarray(values, dtype)
     valid = np.asarray(valid, dtype)
     n = valid.sum(axis=axes, keepdims=True)
     mean = np.where(n > 0, values.sum(axis=axes, keepdims=True) / np.maximum(n, 1), 0.0).astype(dtype)
-    v = (values - mean) * valid
+    return (values - mean) * valid, valid
+
+
+def _moments(values: np.ndarray, valid: np.ndarray, shape, axes, workers, dtype=np.float64):
+    v, valid = _centred(values, valid, axes, dtype)
     return (
         sfft.rfft2(v, shape, axes=axes, workers=workers),
         sfft.rfft2(valid, shape, axes=axes, workers=workers),
@@ -143,15 +156,17 @@ def masked_ncc_batch(
     axes = (-2, -1)
     F1, Fm, F2 = _moments(fv, fm, shape, axes, workers, dtype)
     M1, Mm, M2 = _moments(mv[:, ::-1, ::-1], mm[:, ::-1, ::-1], shape, axes, workers, dtype)
-    sums = sfft.irfft2(_six_products(F1, Fm, F2, M1, Mm, M2), shape, axes=axes, workers=workers)
-    sums = sums.reshape((-1,) + sums.shape[-3:])
     # offset d sits at index d + (m - 1) of the circular correlation, wrapped
     rows = (np.arange(ylo, yhi + 1) + hm - 1) % shape[0]
     cols = (np.arange(xlo, xhi + 1) + wm - 1) % shape[1]
-    if rows[0] <= rows[-1] and cols[0] <= cols[-1]:
-        sums = sums[..., rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    else:
-        sums = sums[..., rows[:, None], cols[None, :]]
+    # The inverse is pruned to the rows of the window: the column transforms run in
+    # full, the real row transforms only for the rows kept (as irfft2 does it, minus
+    # the rows thrown away).
+    half = sfft.ifft(_six_products(F1, Fm, F2, M1, Mm, M2), axis=-2, workers=workers)
+    half = half[..., rows[0] : rows[-1] + 1, :] if rows[0] <= rows[-1] else half[..., rows, :]
+    sums = sfft.irfft(half, shape[1], axis=-1, workers=workers)
+    sums = sums.reshape((-1,) + sums.shape[-3:])
+    sums = sums[..., cols[0] : cols[-1] + 1] if cols[0] <= cols[-1] else sums[..., cols]
     out_shape = sums.shape[-2:]
     ncc = np.empty((sums.shape[0],) + out_shape, np.float32 if dtype == np.float32 else np.float64)
     _kernels.ncc_from_sums_batch(np.ascontiguousarray(sums), float(min_overlap), ncc)
@@ -222,7 +237,7 @@ def template_spectra(templates: np.ndarray, shape: tuple[int, int], *, dtype: ty
 
 
 def masked_ncc_valid(
-    regions: np.ndarray,
+    regions,
     spectra,
     template_shape: tuple[int, int],
     *,
@@ -238,9 +253,12 @@ def masked_ncc_valid(
 
     Parameters
     ----------
-    regions : (..., hr, wr) ndarray, NaN = invalid
+    regions : (..., hr, wr) ndarray, NaN = invalid; or a pair (values, validity)
         Leading dimensions broadcast against those of ``spectra`` (for example
-        ``(angles, cells)`` regions against ``(cells,)`` templates).
+        ``(angles, cells)`` regions against ``(cells,)`` templates). The split
+        pair (values 0 where invalid, validity 0/1, as
+        :func:`~ballistics_core.compare.geometry.rotate_split_stack` returns
+        them) saves the NaN round trip.
     spectra : tuple from :func:`template_spectra` with ``shape == (hr, wr)``
     template_shape : (ht, wt)
     out_shape : (h, w), optional
@@ -252,18 +270,80 @@ def masked_ncc_valid(
     ncc, overlap : (N, h, w) ndarrays, N the product of the broadcast leading dimensions
         ``ncc[k, i, j]``: template k with its top-left corner on region pixel (i, j).
     """
-    rv, rm = split_valid(np.asarray(regions, dtype))
+    rv, rm = _split(regions, dtype)
     shape = rv.shape[-2:]
     ht, wt = template_shape
     F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
     oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
-    # The inverse transform is pruned to the rows wanted: the column transforms run in
-    # full, but the real row transforms only for the oh rows kept (the flipped
-    # template's origin sits at (ht-1, wt-1)). Same sums, about a quarter less work.
-    half = sfft.ifft(_six_products(F1, Fm, F2, *spectra), axis=-2, workers=workers)[..., ht - 1 : ht - 1 + oh, :]
+    sums = _pruned_inverse(_six_products(F1, Fm, F2, *spectra), shape, template_shape, (oh, ow), workers)
+    ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
+    _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
+    return ncc, np.rint(sums[:, 5])
+
+
+def _pruned_inverse(products: np.ndarray, shape, template_shape, out_shape, workers) -> np.ndarray:
+    """Inverse transforms of ``(..., c, hr, wr//2+1)`` products, kept for the wanted offsets: ``(N, c, oh, ow)``.
+
+    The inverse transform is pruned to the rows wanted: the column transforms run
+    in full, but the real row transforms only for the ``oh`` rows kept (the
+    flipped template's origin sits at ``(ht-1, wt-1)``). Same sums, about a
+    quarter less work.
+    """
+    ht, wt = template_shape
+    oh, ow = out_shape
+    half = sfft.ifft(products, axis=-2, workers=workers)[..., ht - 1 : ht - 1 + oh, :]
     full = sfft.irfft(half, shape[1], axis=-1, workers=workers)
     full = full.reshape((-1,) + full.shape[-3:])
-    sums = full[..., wt - 1 : wt - 1 + ow]
-    ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
+    return full[..., wt - 1 : wt - 1 + ow]
+
+
+def masked_ncc_valid_dense(
+    regions,
+    spectra,
+    template_shape: tuple[int, int],
+    *,
+    min_overlap: int = 16,
+    dtype: type = np.float32,
+    workers: int = -1,
+    out_shape: tuple[int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`masked_ncc_valid` for templates with no invalid pixel (same results, less work).
+
+    With the template's mask all ones, three of the six sums (the region's
+    values, squares and validity over each template-sized window) are plain
+    window sums of the region, taken directly (exactly, in float64) instead of
+    through transforms. What is left is two forward transforms and three
+    inverse ones instead of three and six. Most cells of a breech face lie
+    wholly inside it, so this is the common case of the cell stage.
+
+    Parameters
+    ----------
+    regions, spectra, template_shape, min_overlap, dtype, workers, out_shape
+        As :func:`masked_ncc_valid`; every template behind ``spectra`` must be
+        fully valid (the window sums assume it; it is not checked here).
+    """
+    rv, rm = _split(regions, dtype)
+    shape = rv.shape[-2:]
+    ht, wt = template_shape
+    oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
+    v, m = _centred(rv, rm, (-2, -1), dtype)
+    axes = (-2, -1)
+    F1 = sfft.rfft2(v, shape, axes=axes, workers=workers)
+    Fm = sfft.rfft2(m, shape, axes=axes, workers=workers)
+    M1, M2 = spectra[0], spectra[2]
+    lead = np.broadcast_shapes(F1.shape, M1.shape)
+    prods = np.empty(lead[:-2] + (3,) + lead[-2:], np.result_type(F1, M1))
+    for k, (a, b) in enumerate(((Fm, M1), (F1, M1), (Fm, M2))):
+        np.multiply(a, b, out=prods[..., k, :, :])
+    part = _pruned_inverse(prods, shape, template_shape, (oh, ow), workers)
+    n_items = part.shape[0]
+    sums = np.empty((n_items, 6, oh, ow), part.dtype)
+    sums[:, 1] = part[:, 0]
+    sums[:, 2] = part[:, 1]
+    sums[:, 4] = part[:, 2]
+    v = np.broadcast_to(v, lead[:-2] + v.shape[-2:]).reshape((n_items,) + v.shape[-2:])
+    m = np.broadcast_to(m, lead[:-2] + m.shape[-2:]).reshape((n_items,) + m.shape[-2:])
+    _kernels.window_sums(v, m, ht, wt, sums)
+    ncc = np.empty((n_items, oh, ow), np.float32 if dtype == np.float32 else np.float64)
     _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
     return ncc, np.rint(sums[:, 5])

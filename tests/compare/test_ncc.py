@@ -7,6 +7,7 @@ from ballistics_core.compare.ncc import (
     masked_ncc,
     masked_ncc_batch,
     masked_ncc_valid,
+    masked_ncc_valid_dense,
     overlap_lag_bounds,
     pearson_at_offset,
     template_spectra,
@@ -67,6 +68,38 @@ def test_valid_mode_and_batch_match_brute_force(dtype, tol):
                 if n >= 5 and np.isfinite(r):
                     assert ncc[k, i, j] == pytest.approx(r, abs=tol)
                     assert nb[k, i + 9, j + 9] == pytest.approx(r, abs=tol)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
+def test_dense_templates_match_brute_force_and_the_general_path(dtype, tol):
+    # fully valid templates take the window-sum path; regions keep holes, one is fully valid
+    rng = np.random.default_rng(8)
+    regions = np.stack([_random_masked(rng, (2, 32, 30), 0.3) for _ in range(3)], axis=1)  # (angles, cells, h, w)
+    regions[1, 2] = rng.normal(size=(32, 30)).cumsum(axis=1) + 40.0
+    cells = np.stack([rng.normal(size=(11, 9)).cumsum(axis=0) for _ in range(3)])
+    spectra = template_spectra(cells, (32, 30), dtype=dtype)
+    out_shape = (20, 19)
+    dense, dense_n = masked_ncc_valid_dense(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
+    ref, ref_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
+    np.testing.assert_array_equal(dense_n, ref_n)
+    np.testing.assert_allclose(dense, ref, atol=tol, equal_nan=True)
+    # the split (values, validity) form gives the same as NaN-marked regions
+    valid = np.isfinite(regions)
+    split = (np.where(valid, regions, 0.0), valid.astype(float))
+    np.testing.assert_array_equal(masked_ncc_valid_dense(split, spectra, (11, 9), min_overlap=5, dtype=dtype,
+                                                         out_shape=out_shape)[0], dense)
+    checked = 0
+    for a in range(2):
+        for c in range(3):
+            k = a * 3 + c
+            for i in range(out_shape[0]):
+                for j in range(out_shape[1]):
+                    r, n = pearson_at_offset(regions[a, c], cells[c], i, j)
+                    assert dense_n[k, i, j] == n
+                    if n >= 5 and np.isfinite(r):
+                        assert dense[k, i, j] == pytest.approx(r, abs=tol)
+                        checked += 1
+    assert checked > 1000
 
 
 def test_lag_window_equals_the_full_correlation():
