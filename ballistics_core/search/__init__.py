@@ -5,7 +5,7 @@ Public API
 search(store, query, *, top=10, rescore=None, filters=None, exclude=(), tier2=True,
        executor="local", scheduler_address=None, client=None, compare_params=None,
        search_params=None, progress=None, pool=None) -> SearchResult
-SearchParams(shortlist=10_000, shortlist_fraction=0.1, descriptor_centre_um=50.0, ring_centre_um=75.0, centre_step_um=25.0,
+SearchParams(shortlist=10_000, shortlist_fraction=0.1, descriptor_centre_um=100.0, ring_centre_um=75.0, centre_step_um=25.0,
              rescore_bound=20, depth_margin_sd=3.0, mate_log10_lr=0.0)
 Depth: how deep the full comparison went (SearchResult.depth)
 Filters(calibre=None, firing_pin_class=None, jurisdiction=None, date_from=None, date_to=None)

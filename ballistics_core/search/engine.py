@@ -55,7 +55,14 @@ class SearchParams(DigestMixin):
     descriptor_centre_um, ring_centre_um : float
         Half-width of the grid of ring-centre offsets at which the query is
         sampled for tier 1 and tier 1b: the fitted aperture centre moves by up
-        to about 80 µm between two firings of one gun.
+        to about 80 µm between two firings of one gun. The descriptor's grid is
+        the wider one: its rings are coarser, so it tolerates a 25 µm step over
+        a wider reach, and crescent-shaped faces (DFSC K004, a large aperture
+        off the face's centre) need it. With 50 µm, K004xC3's two mates sat at
+        the 24th and 55th percentile of 20,000 distractors and were lost among
+        100,000 signatures; with 100 µm the worst best mate of any Fadul or
+        DFSC query sits at the 3rd percentile (150 µm: the 8th, as distractors
+        gain from the wider grid too).
     centre_step_um : float
         Step of those grids.
     rescore_bound : int
@@ -81,7 +88,7 @@ class SearchParams(DigestMixin):
 
     shortlist: int = 10_000
     shortlist_fraction: float = 0.1
-    descriptor_centre_um: float = 50.0
+    descriptor_centre_um: float = 100.0
     ring_centre_um: float = 75.0
     centre_step_um: float = 25.0
     rescore_bound: int = 20

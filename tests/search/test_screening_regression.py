@@ -144,3 +144,27 @@ def test_the_worst_transformed_mate_keeps_its_place_in_tier1b(shared_data):
     sig = make_signature(transform_scan(read_scan(shared_data / f), how, seed=transform_seed(how, f)))
     got_rank, got_z = _place(Entry(f"{query} {how}", sig, gt[f]["firearm"], gt[f]["scan_id"]), gallery, mate)
     assert got_rank <= rank and got_z >= z - 0.05, (got_rank, got_z)
+
+
+@pytest.mark.slow
+def test_a_crescent_face_keeps_its_mate_in_the_tier1_shortlist(shared_data):
+    """DFSC K004xC3 (a large firing-pin aperture off the face's centre, a crescent of breech face):
+    with the query's descriptor sampled 50 µm around the fitted centre its best mate sat at the
+    24th percentile of synthetic faces, outside the 10 % shortlist of a 100,000-signature store.
+    The search's default (100 µm) puts it above every distractor; 50 µm would not."""
+    from ballistics_core.search.bench import distractor_arrays
+    from ballistics_core.signature.descriptor import compute_descriptor
+    from ballistics_core.signature.polar import centre_offsets
+
+    q, mate = (make_signature(read_scan(shared_data / "dfsc" / f"{n}.x3p")) for n in ("K004xC3", "K004xC2"))
+    distractors, _ = distractor_arrays(range(300))
+
+    def quantile(radius_um: float) -> float:
+        d = compute_descriptor(np.asarray(q.surface, np.float32), spacing_um=q.spacing_um,
+                               params=DEFAULT_PARAMS.descriptor,
+                               offsets_um=centre_offsets(radius_um=radius_um, step_um=SearchParams().centre_step_um))
+        mate_score = float((d @ np.asarray(mate.descriptor, np.float32)).max())
+        return float(((distractors @ d.T).max(axis=1) >= mate_score).mean())
+
+    assert quantile(SearchParams().descriptor_centre_um) == 0.0
+    assert quantile(50.0) > 0.1
