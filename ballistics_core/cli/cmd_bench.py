@@ -68,24 +68,14 @@ def retrieval(
         rows = run(st, sigs, out, top=top, rescore=rescore, executor=executor, scheduler_address=scheduler,
                    cases=_ground_truth(folder, "scan_id"))
     truth = _truth_for(folder)
-    cases = _ground_truth(folder, "scan_id")
     if truth:
-        # only queries with a mate in the folder (another case fired by the same firearm) can be right
-        has_mate = {q for q in sigs for o in sigs
-                    if o != q and truth.get(o) is not None and truth.get(o) == truth.get(q)
-                    and (cases.get(o) is None or cases.get(o) != cases.get(q))}
-        firsts = [r for r in rows if r["rank"] == 1 and r["query"] in has_mate]
-        ok = sum(truth.get(r["query"]) == truth.get(r["candidate"]) for r in firsts)
-        typer.echo(f"recall@1 {ok / max(len(firsts), 1):.3f} ({ok}/{len(firsts)} queries with a mate)")
-        from ballistics_core.search.bench import average_precision
+        from ballistics_core.search.bench import retrieval_summary
 
-        n_mates = {q: sum(1 for o in sigs if o != q and truth.get(o) is not None and truth.get(o) == truth.get(q)
-                          and (cases.get(o) is None or cases.get(o) != cases.get(q))) for q in sigs}
-        aps = {q: average_precision([truth.get(r["candidate"]) == truth.get(q) for r in rows if r["query"] == q],
-                                    n_mates[q], k=top) for q in sigs if n_mates[q] >= 2}
-        if aps:
-            typer.echo(f"mAP@{top} {sum(aps.values()) / len(aps):.3f} over {len(aps)} queries with several mates "
-                       f"(lowest {min(aps.values()):.3f}: {min(aps, key=aps.get)})")
+        m = retrieval_summary(rows, sigs, truth, _ground_truth(folder, "scan_id"), top=top)
+        typer.echo(f"recall@1 {m['recall_at_1']:.3f} ({m['recall_hits']}/{m['queries_with_a_mate']} queries with a mate)")
+        if m["queries_with_several_mates"]:
+            typer.echo(f"mAP@{top} {m['map']:.3f} over {m['queries_with_several_mates']} queries with several mates "
+                       f"(lowest {m['lowest_ap']:.3f}: {m['lowest_ap_query']})")
     typer.echo(f"wrote {out}")
 
 

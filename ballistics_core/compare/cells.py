@@ -14,7 +14,7 @@ import numpy as np
 
 from ballistics_core.compare import _kernels
 from ballistics_core.compare.geometry import rotate_split_stack, rotation_canvas
-from ballistics_core.compare.ncc import masked_ncc_valid, masked_ncc_valid_dense
+from ballistics_core.compare.ncc import masked_ncc_valid
 from ballistics_core.compare.params import CompareParams
 from ballistics_core.compare.registration import Pose
 from ballistics_core.compare.runtime import fft_workers
@@ -185,14 +185,15 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         sub_i = np.empty((k, n))
         sub_j = np.empty((k, n))
         search = 2 * rad + 1
-        for group, ncc_fn in ((slice(0, n_dense), masked_ncc_valid_dense), (slice(n_dense, n), masked_ncc_valid)):
+        for group, dense_group in ((slice(0, n_dense), True), (slice(n_dense, n), False)):
             cols = order[group]
             g = len(cols)
             if not g:
                 continue
             spectra = tuple(sp[cols] for sp in fixed.cell_spectra)
-            ncc, overlap = ncc_fn((reg_v[:, group], reg_m[:, group]), spectra, (cell_px, cell_px), min_overlap=16,
-                                  workers=fft_workers(), out_shape=(search, search))
+            ncc, overlap = masked_ncc_valid((reg_v[:, group], reg_m[:, group]), spectra, (cell_px, cell_px),
+                                            min_overlap=16, workers=fft_workers(), out_shape=(search, search),
+                                            dense_templates=dense_group)
             out = [np.empty(k * g, dt) for dt in (np.int64, float, float, float, float, float)]
             _kernels.best_offsets(ncc, overlap, np.tile(min_n[cols], k), out[0], out[1], out[2], out[3])
             _kernels.subpixel_batch(ncc, out[0], out[4], out[5])

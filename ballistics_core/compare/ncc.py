@@ -18,7 +18,7 @@ import scipy.fft as sfft
 
 from ballistics_core.compare import _kernels
 
-__all__ = ["masked_ncc", "masked_ncc_batch", "masked_ncc_valid", "masked_ncc_valid_dense", "overlap_lag_bounds",
+__all__ = ["masked_ncc", "masked_ncc_batch", "masked_ncc_valid", "overlap_lag_bounds",
            "pearson_at_offset", "split_valid", "template_spectra"]
 
 
@@ -245,6 +245,7 @@ def masked_ncc_valid(
     dtype: type = np.float32,
     workers: int = -1,
     out_shape: tuple[int, int] | None = None,
+    dense_templates: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masked NCC of templates at every offset that keeps them inside their region.
 
@@ -264,6 +265,13 @@ def masked_ncc_valid(
     out_shape : (h, w), optional
         Keep only the first ``h x w`` offsets (a region padded to a fast FFT
         length has more than the search needs).
+    dense_templates : bool
+        Every template behind ``spectra`` is fully valid (not checked here).
+        Three of the six sums (the region's values, squares and validity over
+        each template-sized window) are then plain window sums of the region,
+        taken directly (exactly, in float64) instead of through transforms:
+        two forward transforms and three inverse ones instead of three and
+        six, with the same results.
 
     Returns
     -------
@@ -273,8 +281,10 @@ def masked_ncc_valid(
     rv, rm = _split(regions, dtype)
     shape = rv.shape[-2:]
     ht, wt = template_shape
-    F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
     oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
+    if dense_templates:
+        return _ncc_dense_templates(rv, rm, spectra, template_shape, (oh, ow), min_overlap, dtype, workers)
+    F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
     sums = _pruned_inverse(_six_products(F1, Fm, F2, *spectra), shape, template_shape, (oh, ow), workers)
     ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
     _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
@@ -297,35 +307,11 @@ def _pruned_inverse(products: np.ndarray, shape, template_shape, out_shape, work
     return full[..., wt - 1 : wt - 1 + ow]
 
 
-def masked_ncc_valid_dense(
-    regions,
-    spectra,
-    template_shape: tuple[int, int],
-    *,
-    min_overlap: int = 16,
-    dtype: type = np.float32,
-    workers: int = -1,
-    out_shape: tuple[int, int] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`masked_ncc_valid` for templates with no invalid pixel (same results, less work).
-
-    With the template's mask all ones, three of the six sums (the region's
-    values, squares and validity over each template-sized window) are plain
-    window sums of the region, taken directly (exactly, in float64) instead of
-    through transforms. What is left is two forward transforms and three
-    inverse ones instead of three and six. Most cells of a breech face lie
-    wholly inside it, so this is the common case of the cell stage.
-
-    Parameters
-    ----------
-    regions, spectra, template_shape, min_overlap, dtype, workers, out_shape
-        As :func:`masked_ncc_valid`; every template behind ``spectra`` must be
-        fully valid (the window sums assume it; it is not checked here).
-    """
-    rv, rm = _split(regions, dtype)
+def _ncc_dense_templates(rv, rm, spectra, template_shape, out_shape, min_overlap, dtype, workers):
+    """:func:`masked_ncc_valid` with ``dense_templates``: the window-sum path."""
     shape = rv.shape[-2:]
     ht, wt = template_shape
-    oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
+    oh, ow = out_shape
     v, m = _centred(rv, rm, (-2, -1), dtype)
     axes = (-2, -1)
     F1 = sfft.rfft2(v, shape, axes=axes, workers=workers)

@@ -89,6 +89,24 @@ def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, re
     return rows
 
 
+def retrieval_summary(rows: list[dict], sigs: dict, truth: dict, cases: dict | None = None, *, top: int = 20) -> dict:
+    """Recall@1 over the queries that have a mate, and mean AP@``top`` over those with several.
+
+    ``rows`` are :func:`retrieval`'s; ``truth`` maps a name to its firearm and ``cases`` to its
+    cartridge case (scans of one case are never each other's mates). Returns ``recall_at_1``,
+    ``queries_with_a_mate``, ``map``, ``queries_with_several_mates``, ``lowest_ap`` and ``lowest_ap_query``.
+    """
+    n_mates = {q: _mates(q, truth, cases, sigs) for q in sigs}
+    firsts = [r for r in rows if r["rank"] == 1 and n_mates.get(r["query"], 0) > 0]
+    ok = sum(truth.get(r["query"]) == truth.get(r["candidate"]) for r in firsts)
+    aps = {q: average_precision([truth.get(r["candidate"]) == truth.get(q) for r in rows if r["query"] == q],
+                                n_mates[q], k=top) for q in sigs if n_mates[q] >= 2}
+    low = min(aps, key=aps.get) if aps else None
+    return {"recall_at_1": ok / max(len(firsts), 1), "recall_hits": ok, "queries_with_a_mate": len(firsts),
+            "map": sum(aps.values()) / len(aps) if aps else float("nan"), "queries_with_several_mates": len(aps),
+            "lowest_ap": aps[low] if low else float("nan"), "lowest_ap_query": low}
+
+
 def average_precision(ranked_mates: Sequence[bool], n_mates: int, k: int = 20) -> float:
     """AP@k of one query: mean over the mates of the precision at each mate's rank within the top ``k``,
     divided by ``min(n_mates, k)`` (a mate ranked below ``k`` counts as missed)."""

@@ -7,7 +7,6 @@ from ballistics_core.compare.ncc import (
     masked_ncc,
     masked_ncc_batch,
     masked_ncc_valid,
-    masked_ncc_valid_dense,
     overlap_lag_bounds,
     pearson_at_offset,
     template_spectra,
@@ -79,15 +78,16 @@ def test_dense_templates_match_brute_force_and_the_general_path(dtype, tol):
     cells = np.stack([rng.normal(size=(11, 9)).cumsum(axis=0) for _ in range(3)])
     spectra = template_spectra(cells, (32, 30), dtype=dtype)
     out_shape = (20, 19)
-    dense, dense_n = masked_ncc_valid_dense(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
+    dense, dense_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape,
+                                      dense_templates=True)
     ref, ref_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
     np.testing.assert_array_equal(dense_n, ref_n)
     np.testing.assert_allclose(dense, ref, atol=tol, equal_nan=True)
     # the split (values, validity) form gives the same as NaN-marked regions
     valid = np.isfinite(regions)
     split = (np.where(valid, regions, 0.0), valid.astype(float))
-    np.testing.assert_array_equal(masked_ncc_valid_dense(split, spectra, (11, 9), min_overlap=5, dtype=dtype,
-                                                         out_shape=out_shape)[0], dense)
+    np.testing.assert_array_equal(masked_ncc_valid(split, spectra, (11, 9), min_overlap=5, dtype=dtype,
+                                                   out_shape=out_shape, dense_templates=True)[0], dense)
     checked = 0
     for a in range(2):
         for c in range(3):
