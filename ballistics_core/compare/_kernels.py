@@ -70,57 +70,6 @@ def normalise_rotated(values, weight, min_weight, out_values, out_valid):
 
 
 @nb.njit(cache=True, nogil=True)
-def window_sums(v, m, ht, wt, sums):
-    """Window sums of ``v``, ``v**2`` and ``m`` into channels 0, 3 and 5 of ``sums``.
-
-    ``sums[k, :, i, j]`` belongs to the ``ht x wt`` window whose top-left corner
-    is pixel ``(i, j)`` of image ``k`` (``v, m``: (n, hr, wr); ``sums``:
-    (n, 6, oh, ow)). Sliding sums in float64, so they are exact to rounding.
-    """
-    n, _, oh, ow = sums.shape
-    wd = ow + wt - 1
-    col = np.empty((3, wd))
-    for k in range(n):
-        for x in range(wd):
-            a = 0.0
-            b = 0.0
-            c = 0.0
-            for y in range(ht):
-                t = v[k, y, x]
-                a += t
-                b += t * t
-                c += m[k, y, x]
-            col[0, x] = a
-            col[1, x] = b
-            col[2, x] = c
-        for i in range(oh):
-            if i > 0:
-                for x in range(wd):
-                    t_in = v[k, i + ht - 1, x]
-                    t_out = v[k, i - 1, x]
-                    col[0, x] += t_in - t_out
-                    col[1, x] += t_in * t_in - t_out * t_out
-                    col[2, x] += m[k, i + ht - 1, x] - m[k, i - 1, x]
-            a = 0.0
-            b = 0.0
-            c = 0.0
-            for x in range(wt):
-                a += col[0, x]
-                b += col[1, x]
-                c += col[2, x]
-            sums[k, 0, i, 0] = a
-            sums[k, 3, i, 0] = b
-            sums[k, 5, i, 0] = c
-            for j in range(1, ow):
-                a += col[0, j + wt - 1] - col[0, j - 1]
-                b += col[1, j + wt - 1] - col[1, j - 1]
-                c += col[2, j + wt - 1] - col[2, j - 1]
-                sums[k, 0, i, j] = a
-                sums[k, 3, i, j] = b
-                sums[k, 5, i, j] = c
-
-
-@nb.njit(cache=True, nogil=True)
 def best_offsets(ncc, overlap, min_overlap, out_idx, out_r, out_n, out_crit):
     """Per map, the offset with the strongest overlap-aware evidence.
 

@@ -167,39 +167,22 @@ def register_cells(fixed, moving_surface: np.ndarray, pose: Pose, *, params: Com
         widths = ((0, 0), (int(before[0]), int(after[0])), (int(before[1]), int(after[1])))
         wv, wm = np.pad(wv, widths), np.pad(wm, widths)
         starts = corners - lo + before
-        # Cells with no invalid pixel take the window-sum path (same sums, less work): they
-        # are searched first, the others after, and the results are put back in cell order.
-        dense = np.isfinite(cells).reshape(n, -1).all(axis=1)
-        order = np.concatenate([np.flatnonzero(dense), np.flatnonzero(~dense)])
-        n_dense = int(dense.sum())
-        reg_v = np.empty((k, n, side, side), np.float32)
-        reg_m = np.empty((k, n, side, side), np.float32)
-        for slot, c_i in enumerate(order):
-            y, x = starts[c_i]
-            reg_v[:, slot] = wv[:, y : y + side, x : x + side]
-            reg_m[:, slot] = wm[:, y : y + side, x : x + side]
-        idx = np.empty((k, n), np.int64)
-        rr = np.empty((k, n))
-        nn = np.empty((k, n))
-        crit = np.empty((k, n))
-        sub_i = np.empty((k, n))
-        sub_j = np.empty((k, n))
+        regions_v = np.empty((k, n, side, side), np.float32)
+        regions_m = np.empty((k, n, side, side), np.float32)
+        for c_i, (y, x) in enumerate(starts):
+            regions_v[:, c_i] = wv[:, y : y + side, x : x + side]
+            regions_m[:, c_i] = wm[:, y : y + side, x : x + side]
         search = 2 * rad + 1
-        for group, dense_group in ((slice(0, n_dense), True), (slice(n_dense, n), False)):
-            cols = order[group]
-            g = len(cols)
-            if not g:
-                continue
-            spectra = tuple(sp[cols] for sp in fixed.cell_spectra)
-            ncc, overlap = masked_ncc_valid((reg_v[:, group], reg_m[:, group]), spectra, (cell_px, cell_px),
-                                            min_overlap=16, workers=fft_workers(), out_shape=(search, search),
-                                            dense_templates=dense_group)
-            out = [np.empty(k * g, dt) for dt in (np.int64, float, float, float, float, float)]
-            _kernels.best_offsets(ncc, overlap, np.tile(min_n[cols], k), out[0], out[1], out[2], out[3])
-            _kernels.subpixel_batch(ncc, out[0], out[4], out[5])
-            for dst, src in zip((idx, rr, nn, crit, sub_i, sub_j), out):
-                dst[:, cols] = src.reshape(k, g)
-        idx, rr, nn, crit, sub_i, sub_j = (a.ravel() for a in (idx, rr, nn, crit, sub_i, sub_j))
+        ncc, overlap = masked_ncc_valid((regions_v, regions_m), fixed.cell_spectra, (cell_px, cell_px), min_overlap=16,
+                                        workers=fft_workers(), out_shape=(search, search))
+        idx = np.empty(k * n, np.int64)
+        rr = np.empty(k * n)
+        nn = np.empty(k * n)
+        crit = np.empty(k * n)
+        _kernels.best_offsets(ncc, overlap, np.tile(min_n, k), idx, rr, nn, crit)
+        sub_i = np.empty(k * n)
+        sub_j = np.empty(k * n)
+        _kernels.subpixel_batch(ncc, idx, sub_i, sub_j)
         ok = idx >= 0
         di, dj = np.divmod(np.where(ok, idx, 0), search)
         di = di + sub_i

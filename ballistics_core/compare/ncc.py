@@ -43,17 +43,13 @@ def _split(regions, dtype) -> tuple[np.ndarray, np.ndarray]:
     return split_valid(np.asarray(regions, dtype))
 
 
-def _centred(values: np.ndarray, valid: np.ndarray, axes, dtype) -> tuple[np.ndarray, np.ndarray]:
+def _moments(values: np.ndarray, valid: np.ndarray, shape, axes, workers, dtype=np.float64):
     # Centre first: the moment formula subtracts large nearly-equal sums otherwise.
     values = np.asarray(values, dtype)
     valid = np.asarray(valid, dtype)
     n = valid.sum(axis=axes, keepdims=True)
     mean = np.where(n > 0, values.sum(axis=axes, keepdims=True) / np.maximum(n, 1), 0.0).astype(dtype)
-    return (values - mean) * valid, valid
-
-
-def _moments(values: np.ndarray, valid: np.ndarray, shape, axes, workers, dtype=np.float64):
-    v, valid = _centred(values, valid, axes, dtype)
+    v = (values - mean) * valid
     return (
         sfft.rfft2(v, shape, axes=axes, workers=workers),
         sfft.rfft2(valid, shape, axes=axes, workers=workers),
@@ -128,7 +124,7 @@ def masked_ncc_batch(
     ----------
     fixed : (hf, wf) or (n, hf, wf) ndarray, NaN = invalid
         One fixed image shared by the batch, or one per moving image.
-    moving : (n, hm, wm) ndarray, NaN = invalid
+    moving : (n, hm, wm) ndarray, NaN = invalid; or a pair (values, validity) as :func:`masked_ncc_valid` takes it
     dtype : numpy float type
         Precision of the transforms. float32 halves the cost; the images are
         centred first, so r stays within about 1e-4 of the float64 result.
@@ -146,7 +142,7 @@ def masked_ncc_batch(
         ``lags`` window, whose ``[0, 0]`` is offset ``(dy_lo, dx_lo)``.
     """
     fv, fm = split_valid(np.asarray(fixed, dtype))
-    mv, mm = split_valid(np.asarray(moving, dtype))
+    mv, mm = _split(moving, dtype)
     (hf, wf), (hm, wm) = fv.shape[-2:], mv.shape[-2:]
     if lags is None:
         lags = ((-(hm - 1), hf - 1), (-(wm - 1), wf - 1))
@@ -245,7 +241,6 @@ def masked_ncc_valid(
     dtype: type = np.float32,
     workers: int = -1,
     out_shape: tuple[int, int] | None = None,
-    dense_templates: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masked NCC of templates at every offset that keeps them inside their region.
 
@@ -265,13 +260,6 @@ def masked_ncc_valid(
     out_shape : (h, w), optional
         Keep only the first ``h x w`` offsets (a region padded to a fast FFT
         length has more than the search needs).
-    dense_templates : bool
-        Every template behind ``spectra`` is fully valid (not checked here).
-        Three of the six sums (the region's values, squares and validity over
-        each template-sized window) are then plain window sums of the region,
-        taken directly (exactly, in float64) instead of through transforms:
-        two forward transforms and three inverse ones instead of three and
-        six, with the same results.
 
     Returns
     -------
@@ -282,54 +270,14 @@ def masked_ncc_valid(
     shape = rv.shape[-2:]
     ht, wt = template_shape
     oh, ow = out_shape or (shape[0] - ht + 1, shape[1] - wt + 1)
-    if dense_templates:
-        return _ncc_dense_templates(rv, rm, spectra, template_shape, (oh, ow), min_overlap, dtype, workers)
     F1, Fm, F2 = _moments(rv, rm, shape, (-2, -1), workers, dtype)
-    sums = _pruned_inverse(_six_products(F1, Fm, F2, *spectra), shape, template_shape, (oh, ow), workers)
-    ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
-    _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
-    return ncc, np.rint(sums[:, 5])
-
-
-def _pruned_inverse(products: np.ndarray, shape, template_shape, out_shape, workers) -> np.ndarray:
-    """Inverse transforms of ``(..., c, hr, wr//2+1)`` products, kept for the wanted offsets: ``(N, c, oh, ow)``.
-
-    The inverse transform is pruned to the rows wanted: the column transforms run
-    in full, but the real row transforms only for the ``oh`` rows kept (the
-    flipped template's origin sits at ``(ht-1, wt-1)``). Same sums, about a
-    quarter less work.
-    """
-    ht, wt = template_shape
-    oh, ow = out_shape
-    half = sfft.ifft(products, axis=-2, workers=workers)[..., ht - 1 : ht - 1 + oh, :]
+    # The inverse transform is pruned to the rows wanted: the column transforms run in
+    # full, but the real row transforms only for the oh rows kept (the flipped
+    # template's origin sits at (ht-1, wt-1)). Same sums, about a quarter less work.
+    half = sfft.ifft(_six_products(F1, Fm, F2, *spectra), axis=-2, workers=workers)[..., ht - 1 : ht - 1 + oh, :]
     full = sfft.irfft(half, shape[1], axis=-1, workers=workers)
     full = full.reshape((-1,) + full.shape[-3:])
-    return full[..., wt - 1 : wt - 1 + ow]
-
-
-def _ncc_dense_templates(rv, rm, spectra, template_shape, out_shape, min_overlap, dtype, workers):
-    """:func:`masked_ncc_valid` with ``dense_templates``: the window-sum path."""
-    shape = rv.shape[-2:]
-    ht, wt = template_shape
-    oh, ow = out_shape
-    v, m = _centred(rv, rm, (-2, -1), dtype)
-    axes = (-2, -1)
-    F1 = sfft.rfft2(v, shape, axes=axes, workers=workers)
-    Fm = sfft.rfft2(m, shape, axes=axes, workers=workers)
-    M1, M2 = spectra[0], spectra[2]
-    lead = np.broadcast_shapes(F1.shape, M1.shape)
-    prods = np.empty(lead[:-2] + (3,) + lead[-2:], np.result_type(F1, M1))
-    for k, (a, b) in enumerate(((Fm, M1), (F1, M1), (Fm, M2))):
-        np.multiply(a, b, out=prods[..., k, :, :])
-    part = _pruned_inverse(prods, shape, template_shape, (oh, ow), workers)
-    n_items = part.shape[0]
-    sums = np.empty((n_items, 6, oh, ow), part.dtype)
-    sums[:, 1] = part[:, 0]
-    sums[:, 2] = part[:, 1]
-    sums[:, 4] = part[:, 2]
-    v = np.broadcast_to(v, lead[:-2] + v.shape[-2:]).reshape((n_items,) + v.shape[-2:])
-    m = np.broadcast_to(m, lead[:-2] + m.shape[-2:]).reshape((n_items,) + m.shape[-2:])
-    _kernels.window_sums(v, m, ht, wt, sums)
-    ncc = np.empty((n_items, oh, ow), np.float32 if dtype == np.float32 else np.float64)
+    sums = full[..., wt - 1 : wt - 1 + ow]
+    ncc = np.empty((sums.shape[0], oh, ow), np.float32 if dtype == np.float32 else np.float64)
     _kernels.ncc_from_sums_batch(sums, float(min_overlap), ncc)
     return ncc, np.rint(sums[:, 5])

@@ -137,13 +137,12 @@ def _angle_evidence(f, m, angles_deg, canvas, min_overlap_fraction, cs) -> dict:
         batch = angles_deg[start : start + _BATCH]
         # one split of the moving surface for the whole batch (rotate_surface per angle redid it)
         values, ok = rotate_split_stack(m, batch, output_shape=canvas)
-        stack = np.where(ok > 0, values, np.float32(np.nan))
         sl = slice(start, start + len(batch))
         # only offsets that can reach the minimum overlap are computed (exact, see overlap_lag_bounds)
-        lags = overlap_lag_bounds(f_valid, np.isfinite(stack), min_n)
+        lags = overlap_lag_bounds(f_valid, ok > 0, min_n)
         if lags is None:
             continue
-        ncc, ov = masked_ncc_batch(f, stack, min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers(),
+        ncc, ov = masked_ncc_batch(f, (values, ok), min_overlap=max(16, int(min_n)), dtype=np.float32, workers=fft_workers(),
                                    lags=lags)
         _kernels.best_offsets(ncc, ov, np.full(len(batch), float(min_n)), idx[sl], r[sl], n[sl], crit[sl])
         # full-mode index of the window's first offset: d + (m - 1)

@@ -55,12 +55,6 @@ def same_case(sigs: dict, cases: dict | None, name: str) -> list[str]:
     return [s.source_sha256 for n, s in sigs.items() if n == name or cases.get(n) == cases[name]]
 
 
-def _has_mate(name: str, labels: dict, cases: dict | None, sigs: dict) -> bool:
-    cases = cases or {}
-    return any(o != name and labels.get(o) is not None and labels.get(o) == labels.get(name)
-               and (cases.get(o) is None or cases.get(o) != cases.get(name)) for o in sigs)
-
-
 def retrieval(store: SignatureStore, sigs: dict, out: Path, *, top: int = 10, rescore: int | None = None,
               executor: str = "local", client=None, scheduler_address: str | None = None,
               tier2: bool = True, cases: dict | None = None) -> list[dict]:

@@ -70,24 +70,26 @@ def test_valid_mode_and_batch_match_brute_force(dtype, tol):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 1e-4)])
-def test_dense_templates_match_brute_force_and_the_general_path(dtype, tol):
-    # fully valid templates take the window-sum path; regions keep holes, one is fully valid
+def test_split_regions_match_nan_marked_ones_and_brute_force(dtype, tol):
+    # the (values, validity) form the cell and coarse stages pass gives what NaN-marked regions give;
+    # (angles, cells) regions against (cells,) templates, one region fully valid and far from zero mean
     rng = np.random.default_rng(8)
-    regions = np.stack([_random_masked(rng, (2, 32, 30), 0.3) for _ in range(3)], axis=1)  # (angles, cells, h, w)
+    regions = np.stack([_random_masked(rng, (2, 32, 30), 0.3) for _ in range(3)], axis=1)
     regions[1, 2] = rng.normal(size=(32, 30)).cumsum(axis=1) + 40.0
     cells = np.stack([rng.normal(size=(11, 9)).cumsum(axis=0) for _ in range(3)])
     spectra = template_spectra(cells, (32, 30), dtype=dtype)
     out_shape = (20, 19)
-    dense, dense_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape,
-                                      dense_templates=True)
-    ref, ref_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
-    np.testing.assert_array_equal(dense_n, ref_n)
-    np.testing.assert_allclose(dense, ref, atol=tol, equal_nan=True)
-    # the split (values, validity) form gives the same as NaN-marked regions
+    ncc, ncc_n = masked_ncc_valid(regions, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
     valid = np.isfinite(regions)
     split = (np.where(valid, regions, 0.0), valid.astype(float))
-    np.testing.assert_array_equal(masked_ncc_valid(split, spectra, (11, 9), min_overlap=5, dtype=dtype,
-                                                   out_shape=out_shape, dense_templates=True)[0], dense)
+    got, got_n = masked_ncc_valid(split, spectra, (11, 9), min_overlap=5, dtype=dtype, out_shape=out_shape)
+    np.testing.assert_array_equal(got, ncc)
+    np.testing.assert_array_equal(got_n, ncc_n)
+    moving = regions[0]
+    nb, nb_n = masked_ncc_batch(cells[0], moving, min_overlap=5, dtype=dtype)
+    sb, sb_n = masked_ncc_batch(cells[0], (split[0][0], split[1][0]), min_overlap=5, dtype=dtype)
+    np.testing.assert_array_equal(sb, nb)
+    np.testing.assert_array_equal(sb_n, nb_n)
     checked = 0
     for a in range(2):
         for c in range(3):
@@ -95,9 +97,9 @@ def test_dense_templates_match_brute_force_and_the_general_path(dtype, tol):
             for i in range(out_shape[0]):
                 for j in range(out_shape[1]):
                     r, n = pearson_at_offset(regions[a, c], cells[c], i, j)
-                    assert dense_n[k, i, j] == n
+                    assert ncc_n[k, i, j] == n
                     if n >= 5 and np.isfinite(r):
-                        assert dense[k, i, j] == pytest.approx(r, abs=tol)
+                        assert ncc[k, i, j] == pytest.approx(r, abs=tol)
                         checked += 1
     assert checked > 1000
 
